@@ -4,6 +4,8 @@
 #   tests/crd-api/ (kubegen-test-crds: two cert-manager CRDs, on top of kubegen-api's types)
 #   tests/foreign-api/ (kubegen-foreign-api: a spec in another generator's style, no extensions)
 #   examples/configset/api/ (configset-api: the example controller's own CRD)
+# and checks that tests/cluster-crds/ (written only by the from_cluster test, from a real API
+# server) still matches tests/crd-api/.
 #
 #   scripts/regenerate.sh            write what changed
 #   scripts/regenerate.sh --check    write nothing; fail naming the stale files
@@ -27,3 +29,17 @@ kubegen generate --out tests/foreign-api --crate-name kubegen-foreign-api \
 kubegen generate --out examples/configset/api --crate-name configset-api \
   --crd examples/configset/crd.yaml \
   --extern-types kubegen-api --extern-path ../../../generated "$@"
+
+# tests/cluster-crds is what a live cluster serving the same two CRDs generates (the
+# from_cluster test checks it against a real API server; only that test can rewrite it). Its
+# sources equal tests/crd-api's but for the header naming the input, so a generator change
+# that rewrote tests/crd-api shows here, before the end-to-end run does.
+stale=$(diff -rq --exclude=lib.rs tests/crd-api/src tests/cluster-crds/src || true)
+if ! diff -q <(tail -n +2 tests/crd-api/src/lib.rs) <(tail -n +2 tests/cluster-crds/src/lib.rs) >/dev/null; then
+  stale+=$'\n'"lib.rs differs below its header"
+fi
+if [[ -n $stale ]]; then
+  printf '%s\n' "tests/cluster-crds is stale against tests/crd-api:" "$stale" \
+    "rewrite it from a real API server: KUBEGEN_UPDATE=1 cargo test -p kubegen-tests --test from_cluster the_committed_cluster_crate" >&2
+  exit 1
+fi

@@ -7,7 +7,7 @@ use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 #[derive(Clone, Default)]
 pub struct CertificateSpecApply {
     pub additional_output_formats: Option<
-        Vec<crate::cert_manager_io_v1::apply::CertificateSpecAdditionalOutputFormatApply>,
+        Vec<crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormat>,
     >,
     pub common_name: Option<::kubegen_runtime::Str>,
     pub dns_names: Option<Vec<::kubegen_runtime::Str>>,
@@ -26,9 +26,7 @@ pub struct CertificateSpecApply {
     pub name_constraints: Option<
         Box<crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsApply>,
     >,
-    pub other_names: Option<
-        Vec<crate::cert_manager_io_v1::apply::CertificateSpecOtherNameApply>,
-    >,
+    pub other_names: Option<Vec<crate::cert_manager_io_v1::CertificateSpecOtherName>>,
     pub private_key: Option<
         Box<crate::cert_manager_io_v1::apply::CertificateSpecPrivateKeyApply>,
     >,
@@ -186,18 +184,19 @@ impl CertificateSpecApply {
         mut self,
         value: impl IntoIterator<
             Item = impl Into<
-                crate::cert_manager_io_v1::apply::CertificateSpecAdditionalOutputFormatApply,
+                crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormat,
             >,
         >,
     ) -> Self {
-        self.additional_output_formats = Some(
-            value.into_iter().map(Into::into).collect(),
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.additional_output_formats,
+            value,
         );
         self
     }
     /// Sets `commonName`.
     pub fn common_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.common_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.common_name, value);
         self
     }
     /// Sets `dnsNames`.
@@ -205,12 +204,12 @@ impl CertificateSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.dns_names = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.dns_names, value);
         self
     }
     /// Sets `duration`.
     pub fn duration(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.duration = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.duration, value);
         self
     }
     /// Sets `emailAddresses`.
@@ -218,12 +217,15 @@ impl CertificateSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.email_addresses = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.email_addresses, value);
         self
     }
     /// Sets `encodeUsagesInRequest`.
     pub fn encode_usages_in_request(mut self, value: impl Into<bool>) -> Self {
-        self.encode_usages_in_request = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.encode_usages_in_request,
+            value,
+        );
         self
     }
     /// Sets `ipAddresses`.
@@ -231,12 +233,12 @@ impl CertificateSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.ip_addresses = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.ip_addresses, value);
         self
     }
     /// Sets `isCA`.
     pub fn is_ca(mut self, value: impl Into<bool>) -> Self {
-        self.is_ca = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.is_ca, value);
         self
     }
     /// Sets `issuerRef`.
@@ -244,7 +246,7 @@ impl CertificateSpecApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::CertificateSpecIssuerRefApply>,
     ) -> Self {
-        self.issuer_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.issuer_ref, value);
         self
     }
     /// Sets `keystores`.
@@ -252,12 +254,12 @@ impl CertificateSpecApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::CertificateSpecKeystoresApply>,
     ) -> Self {
-        self.keystores = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.keystores, value);
         self
     }
     /// Sets `literalSubject`.
     pub fn literal_subject(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.literal_subject = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.literal_subject, value);
         self
     }
     /// Sets `nameConstraints`.
@@ -267,19 +269,17 @@ impl CertificateSpecApply {
             crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsApply,
         >,
     ) -> Self {
-        self.name_constraints = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.name_constraints, value);
         self
     }
     /// Sets `otherNames`.
     pub fn other_names(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::CertificateSpecOtherNameApply,
-            >,
+            Item = impl Into<crate::cert_manager_io_v1::CertificateSpecOtherName>,
         >,
     ) -> Self {
-        self.other_names = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.other_names, value);
         self
     }
     /// Sets `privateKey`.
@@ -289,17 +289,17 @@ impl CertificateSpecApply {
             crate::cert_manager_io_v1::apply::CertificateSpecPrivateKeyApply,
         >,
     ) -> Self {
-        self.private_key = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.private_key, value);
         self
     }
     /// Sets `renewBefore`.
     pub fn renew_before(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.renew_before = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.renew_before, value);
         self
     }
     /// Sets `renewBeforePercentage`.
     pub fn renew_before_percentage(mut self, value: impl Into<i32>) -> Self {
-        self.renew_before_percentage = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.renew_before_percentage, value);
         self
     }
     /// Sets `renewal`.
@@ -307,17 +307,17 @@ impl CertificateSpecApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::CertificateSpecRenewalApply>,
     ) -> Self {
-        self.renewal = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.renewal, value);
         self
     }
     /// Sets `revisionHistoryLimit`.
     pub fn revision_history_limit(mut self, value: impl Into<i32>) -> Self {
-        self.revision_history_limit = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.revision_history_limit, value);
         self
     }
     /// Sets `secretName`.
     pub fn secret_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.secret_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_name, value);
         self
     }
     /// Sets `secretTemplate`.
@@ -327,7 +327,7 @@ impl CertificateSpecApply {
             crate::cert_manager_io_v1::apply::CertificateSpecSecretTemplateApply,
         >,
     ) -> Self {
-        self.secret_template = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.secret_template, value);
         self
     }
     /// Sets `signatureAlgorithm`.
@@ -335,7 +335,7 @@ impl CertificateSpecApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::CertificateSpecSignatureAlgorithm>,
     ) -> Self {
-        self.signature_algorithm = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.signature_algorithm, value);
         self
     }
     /// Sets `subject`.
@@ -343,7 +343,7 @@ impl CertificateSpecApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::CertificateSpecSubjectApply>,
     ) -> Self {
-        self.subject = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.subject, value);
         self
     }
     /// Sets `uris`.
@@ -351,7 +351,7 @@ impl CertificateSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.uris = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.uris, value);
         self
     }
     /// Sets `usages`.
@@ -361,7 +361,7 @@ impl CertificateSpecApply {
             Item = impl Into<crate::cert_manager_io_v1::CertificateSpecUsage>,
         >,
     ) -> Self {
-        self.usages = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.usages, value);
         self
     }
 }
@@ -429,89 +429,6 @@ impl ApplyType for CertificateSpecApply {
 }
 impl HasApply for crate::cert_manager_io_v1::CertificateSpec {
     type Apply = CertificateSpecApply;
-}
-/// The apply configuration of [`CertificateSpecAdditionalOutputFormat`](crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormat): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CertificateSpecAdditionalOutputFormatApply {
-    pub type_: Option<
-        crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormatType,
-    >,
-}
-impl ::std::fmt::Debug for CertificateSpecAdditionalOutputFormatApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "CertificateSpecAdditionalOutputFormatApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for CertificateSpecAdditionalOutputFormatApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CertificateSpecAdditionalOutputFormatApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CertificateSpecAdditionalOutputFormatApply",
-                encode::count(0, &[self.type_.is_some()]),
-            )
-            .optional("type", &self.type_)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CertificateSpecAdditionalOutputFormatApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for CertificateSpecAdditionalOutputFormatApply {
-    const EXPECTING: &'static str = "struct CertificateSpecAdditionalOutputFormatApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormat as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.type_),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CertificateSpecAdditionalOutputFormatApply {
-    /// Sets `type`.
-    pub fn type_(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormatType,
-        >,
-    ) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CertificateSpecAdditionalOutputFormatApply {}
-impl HasApply for crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormat {
-    type Apply = CertificateSpecAdditionalOutputFormatApply;
 }
 /// The apply configuration of [`CertificateSpecIssuerRef`](crate::cert_manager_io_v1::CertificateSpecIssuerRef): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -590,17 +507,17 @@ for CertificateSpecIssuerRefApply {
 impl CertificateSpecIssuerRefApply {
     /// Sets `group`.
     pub fn group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.group, value);
         self
     }
     /// Sets `kind`.
     pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.kind, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
 }
@@ -688,7 +605,7 @@ impl CertificateSpecKeystoresApply {
             crate::cert_manager_io_v1::apply::CertificateSpecKeystoresJksApply,
         >,
     ) -> Self {
-        self.jks = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.jks, value);
         self
     }
     /// Sets `pkcs12`.
@@ -698,7 +615,7 @@ impl CertificateSpecKeystoresApply {
             crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPkcs12Apply,
         >,
     ) -> Self {
-        self.pkcs12 = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.pkcs12, value);
         self
     }
 }
@@ -816,17 +733,17 @@ for CertificateSpecKeystoresJksApply {
 impl CertificateSpecKeystoresJksApply {
     /// Sets `alias`.
     pub fn alias(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.alias = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.alias, value);
         self
     }
     /// Sets `create`.
     pub fn create(mut self, value: impl Into<bool>) -> Self {
-        self.create = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.create, value);
         self
     }
     /// Sets `password`.
     pub fn password(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.password = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.password, value);
         self
     }
     /// Sets `passwordSecretRef`.
@@ -836,7 +753,10 @@ impl CertificateSpecKeystoresJksApply {
             crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPasswordSecretRefApply,
         >,
     ) -> Self {
-        self.password_secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.password_secret_ref,
+            value,
+        );
         self
     }
 }
@@ -928,12 +848,12 @@ for CertificateSpecKeystoresPasswordSecretRefApply {
 impl CertificateSpecKeystoresPasswordSecretRefApply {
     /// Sets `key`.
     pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.key, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
 }
@@ -1032,12 +952,12 @@ for CertificateSpecKeystoresPkcs12Apply {
 impl CertificateSpecKeystoresPkcs12Apply {
     /// Sets `create`.
     pub fn create(mut self, value: impl Into<bool>) -> Self {
-        self.create = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.create, value);
         self
     }
     /// Sets `password`.
     pub fn password(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.password = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.password, value);
         self
     }
     /// Sets `passwordSecretRef`.
@@ -1047,7 +967,10 @@ impl CertificateSpecKeystoresPkcs12Apply {
             crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPasswordSecretRefApply,
         >,
     ) -> Self {
-        self.password_secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.password_secret_ref,
+            value,
+        );
         self
     }
     /// Sets `profile`.
@@ -1057,7 +980,7 @@ impl CertificateSpecKeystoresPkcs12Apply {
             crate::cert_manager_io_v1::CertificateSpecKeystoresPkcs12Profile,
         >,
     ) -> Self {
-        self.profile = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.profile, value);
         self
     }
 }
@@ -1167,7 +1090,7 @@ for CertificateSpecNameConstraintsApply {
 impl CertificateSpecNameConstraintsApply {
     /// Sets `critical`.
     pub fn critical(mut self, value: impl Into<bool>) -> Self {
-        self.critical = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.critical, value);
         self
     }
     /// Sets `excluded`.
@@ -1177,7 +1100,7 @@ impl CertificateSpecNameConstraintsApply {
             crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedOrPermittedApply,
         >,
     ) -> Self {
-        self.excluded = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.excluded, value);
         self
     }
     /// Sets `permitted`.
@@ -1187,7 +1110,7 @@ impl CertificateSpecNameConstraintsApply {
             crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedOrPermittedApply,
         >,
     ) -> Self {
-        self.permitted = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.permitted, value);
         self
     }
 }
@@ -1305,7 +1228,7 @@ impl CertificateSpecNameConstraintsExcludedOrPermittedApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.dns_domains = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.dns_domains, value);
         self
     }
     /// Sets `emailAddresses`.
@@ -1313,7 +1236,7 @@ impl CertificateSpecNameConstraintsExcludedOrPermittedApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.email_addresses = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.email_addresses, value);
         self
     }
     /// Sets `ipRanges`.
@@ -1321,7 +1244,7 @@ impl CertificateSpecNameConstraintsExcludedOrPermittedApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.ip_ranges = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.ip_ranges, value);
         self
     }
     /// Sets `uriDomains`.
@@ -1329,7 +1252,7 @@ impl CertificateSpecNameConstraintsExcludedOrPermittedApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.uri_domains = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.uri_domains, value);
         self
     }
 }
@@ -1337,90 +1260,6 @@ impl ApplyType for CertificateSpecNameConstraintsExcludedOrPermittedApply {}
 impl HasApply
 for crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcludedOrPermitted {
     type Apply = CertificateSpecNameConstraintsExcludedOrPermittedApply;
-}
-/// The apply configuration of [`CertificateSpecOtherName`](crate::cert_manager_io_v1::CertificateSpecOtherName): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CertificateSpecOtherNameApply {
-    pub oid: Option<::kubegen_runtime::Str>,
-    pub utf8_value: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for CertificateSpecOtherNameApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "CertificateSpecOtherNameApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for CertificateSpecOtherNameApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CertificateSpecOtherNameApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CertificateSpecOtherNameApply",
-                encode::count(0, &[self.oid.is_some(), self.utf8_value.is_some()]),
-            )
-            .optional("oid", &self.oid)
-            .optional("utf8Value", &self.utf8_value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CertificateSpecOtherNameApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for CertificateSpecOtherNameApply {
-    const EXPECTING: &'static str = "struct CertificateSpecOtherNameApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::CertificateSpecOtherName as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.oid),
-            1 => decode::optional(map, &mut self.utf8_value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CertificateSpecOtherNameApply {
-    /// Sets `oid`.
-    pub fn oid(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.oid = Some(value.into());
-        self
-    }
-    /// Sets `utf8Value`.
-    pub fn utf8_value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.utf8_value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CertificateSpecOtherNameApply {}
-impl HasApply for crate::cert_manager_io_v1::CertificateSpecOtherName {
-    type Apply = CertificateSpecOtherNameApply;
 }
 /// The apply configuration of [`CertificateSpecPrivateKey`](crate::cert_manager_io_v1::CertificateSpecPrivateKey): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -1512,7 +1351,7 @@ impl CertificateSpecPrivateKeyApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::CertificateSpecPrivateKeyAlgorithm>,
     ) -> Self {
-        self.algorithm = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.algorithm, value);
         self
     }
     /// Sets `encoding`.
@@ -1520,7 +1359,7 @@ impl CertificateSpecPrivateKeyApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::CertificateSpecPrivateKeyEncoding>,
     ) -> Self {
-        self.encoding = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.encoding, value);
         self
     }
     /// Sets `rotationPolicy`.
@@ -1530,12 +1369,12 @@ impl CertificateSpecPrivateKeyApply {
             crate::cert_manager_io_v1::CertificateSpecPrivateKeyRotationPolicy,
         >,
     ) -> Self {
-        self.rotation_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.rotation_policy, value);
         self
     }
     /// Sets `size`.
     pub fn size(mut self, value: impl Into<i64>) -> Self {
-        self.size = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.size, value);
         self
     }
 }
@@ -1547,9 +1386,7 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpecPrivateKey {
 #[derive(Clone, Default)]
 pub struct CertificateSpecRenewalApply {
     pub policy: Option<crate::cert_manager_io_v1::CertificateSpecRenewalPolicy>,
-    pub windows: Option<
-        Vec<crate::cert_manager_io_v1::apply::CertificateSpecRenewalWindowApply>,
-    >,
+    pub windows: Option<Vec<crate::cert_manager_io_v1::CertificateSpecRenewalWindow>>,
 }
 impl ::std::fmt::Debug for CertificateSpecRenewalApply {
     #[inline]
@@ -1614,124 +1451,23 @@ impl CertificateSpecRenewalApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::CertificateSpecRenewalPolicy>,
     ) -> Self {
-        self.policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.policy, value);
         self
     }
     /// Sets `windows`.
     pub fn windows(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::CertificateSpecRenewalWindowApply,
-            >,
+            Item = impl Into<crate::cert_manager_io_v1::CertificateSpecRenewalWindow>,
         >,
     ) -> Self {
-        self.windows = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.windows, value);
         self
     }
 }
 impl ApplyType for CertificateSpecRenewalApply {}
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecRenewal {
     type Apply = CertificateSpecRenewalApply;
-}
-/// The apply configuration of [`CertificateSpecRenewalWindow`](crate::cert_manager_io_v1::CertificateSpecRenewalWindow): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CertificateSpecRenewalWindowApply {
-    pub cron: Option<::kubegen_runtime::Str>,
-    pub timezone: Option<::kubegen_runtime::Str>,
-    pub window_duration: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for CertificateSpecRenewalWindowApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "CertificateSpecRenewalWindowApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for CertificateSpecRenewalWindowApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CertificateSpecRenewalWindowApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CertificateSpecRenewalWindowApply",
-                encode::count(
-                    0,
-                    &[
-                        self.cron.is_some(),
-                        self.timezone.is_some(),
-                        self.window_duration.is_some(),
-                    ],
-                ),
-            )
-            .optional("cron", &self.cron)
-            .optional("timezone", &self.timezone)
-            .optional("windowDuration", &self.window_duration)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CertificateSpecRenewalWindowApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for CertificateSpecRenewalWindowApply {
-    const EXPECTING: &'static str = "struct CertificateSpecRenewalWindowApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::CertificateSpecRenewalWindow as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.cron),
-            1 => decode::optional(map, &mut self.timezone),
-            2 => decode::optional(map, &mut self.window_duration),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CertificateSpecRenewalWindowApply {
-    /// Sets `cron`.
-    pub fn cron(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.cron = Some(value.into());
-        self
-    }
-    /// Sets `timezone`.
-    pub fn timezone(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.timezone = Some(value.into());
-        self
-    }
-    /// Sets `windowDuration`.
-    pub fn window_duration(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.window_duration = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CertificateSpecRenewalWindowApply {}
-impl HasApply for crate::cert_manager_io_v1::CertificateSpecRenewalWindow {
-    type Apply = CertificateSpecRenewalWindowApply;
 }
 /// The apply configuration of [`CertificateSpecSecretTemplate`](crate::cert_manager_io_v1::CertificateSpecSecretTemplate): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -1809,9 +1545,7 @@ impl CertificateSpecSecretTemplateApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.annotations = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.annotations, value);
         self
     }
     /// Sets `labels`.
@@ -1821,9 +1555,7 @@ impl CertificateSpecSecretTemplateApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.labels = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.labels, value);
         self
     }
 }
@@ -1934,7 +1666,7 @@ impl CertificateSpecSubjectApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.countries = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.countries, value);
         self
     }
     /// Sets `localities`.
@@ -1942,7 +1674,7 @@ impl CertificateSpecSubjectApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.localities = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.localities, value);
         self
     }
     /// Sets `organizationalUnits`.
@@ -1950,7 +1682,10 @@ impl CertificateSpecSubjectApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.organizational_units = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.organizational_units,
+            value,
+        );
         self
     }
     /// Sets `organizations`.
@@ -1958,7 +1693,7 @@ impl CertificateSpecSubjectApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.organizations = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.organizations, value);
         self
     }
     /// Sets `postalCodes`.
@@ -1966,7 +1701,7 @@ impl CertificateSpecSubjectApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.postal_codes = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.postal_codes, value);
         self
     }
     /// Sets `provinces`.
@@ -1974,12 +1709,12 @@ impl CertificateSpecSubjectApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.provinces = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.provinces, value);
         self
     }
     /// Sets `serialNumber`.
     pub fn serial_number(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.serial_number = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.serial_number, value);
         self
     }
     /// Sets `streetAddresses`.
@@ -1987,7 +1722,7 @@ impl CertificateSpecSubjectApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.street_addresses = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.street_addresses, value);
         self
     }
 }
@@ -2100,7 +1835,7 @@ impl CertificateStatusApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::CertificateStatusAcmeApply>,
     ) -> Self {
-        self.acme = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.acme, value);
         self
     }
     /// Sets `conditions`.
@@ -2112,12 +1847,15 @@ impl CertificateStatusApply {
             >,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `failedIssuanceAttempts`.
     pub fn failed_issuance_attempts(mut self, value: impl Into<i64>) -> Self {
-        self.failed_issuance_attempts = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.failed_issuance_attempts,
+            value,
+        );
         self
     }
     /// Sets `lastFailureTime`.
@@ -2125,7 +1863,7 @@ impl CertificateStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_failure_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_failure_time, value);
         self
     }
     /// Sets `nextPrivateKeySecretName`.
@@ -2133,27 +1871,30 @@ impl CertificateStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.next_private_key_secret_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.next_private_key_secret_name,
+            value,
+        );
         self
     }
     /// Sets `notAfter`.
     pub fn not_after(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.not_after = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.not_after, value);
         self
     }
     /// Sets `notBefore`.
     pub fn not_before(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.not_before = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.not_before, value);
         self
     }
     /// Sets `renewalTime`.
     pub fn renewal_time(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.renewal_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.renewal_time, value);
         self
     }
     /// Sets `revision`.
     pub fn revision(mut self, value: impl Into<i64>) -> Self {
-        self.revision = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.revision, value);
         self
     }
 }
@@ -2253,7 +1994,7 @@ impl CertificateStatusAcmeApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::CertificateStatusAcmeAriApply>,
     ) -> Self {
-        self.ari = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.ari, value);
         self
     }
 }
@@ -2365,22 +2106,22 @@ for CertificateStatusAcmeAriApply {
 impl CertificateStatusAcmeAriApply {
     /// Sets `explanationURL`.
     pub fn explanation_url(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.explanation_url = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.explanation_url, value);
         self
     }
     /// Sets `lastChecked`.
     pub fn last_checked(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.last_checked = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_checked, value);
         self
     }
     /// Sets `lastError`.
     pub fn last_error(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.last_error = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_error, value);
         self
     }
     /// Sets `nextCheck`.
     pub fn next_check(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.next_check = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.next_check, value);
         self
     }
     /// Sets `suggestedWindow`.
@@ -2390,7 +2131,7 @@ impl CertificateStatusAcmeAriApply {
             crate::cert_manager_io_v1::apply::CertificateStatusAcmeAriSuggestedWindowApply,
         >,
     ) -> Self {
-        self.suggested_window = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.suggested_window, value);
         self
     }
 }
@@ -2482,12 +2223,12 @@ for CertificateStatusAcmeAriSuggestedWindowApply {
 impl CertificateStatusAcmeAriSuggestedWindowApply {
     /// Sets `end`.
     pub fn end(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.end = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.end, value);
         self
     }
     /// Sets `start`.
     pub fn start(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.start = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.start, value);
         self
     }
 }
@@ -2591,22 +2332,22 @@ impl CertificateStatusConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
@@ -2614,12 +2355,12 @@ impl CertificateStatusConditionApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::CertificateStatusConditionStatus>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -2723,7 +2464,7 @@ impl CertificateApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -2731,7 +2472,7 @@ impl CertificateApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::CertificateSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -2739,7 +2480,7 @@ impl CertificateApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::CertificateStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -2863,7 +2604,7 @@ impl IssuerSpecApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecAcmeApply>,
     ) -> Self {
-        self.acme = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.acme, value);
         self
     }
     /// Sets `ca`.
@@ -2871,7 +2612,7 @@ impl IssuerSpecApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecCaApply>,
     ) -> Self {
-        self.ca = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.ca, value);
         self
     }
     /// Sets `selfSigned`.
@@ -2879,7 +2620,7 @@ impl IssuerSpecApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSelfSignedApply>,
     ) -> Self {
-        self.self_signed = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.self_signed, value);
         self
     }
     /// Sets `vault`.
@@ -2887,7 +2628,7 @@ impl IssuerSpecApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecVaultApply>,
     ) -> Self {
-        self.vault = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.vault, value);
         self
     }
     /// Sets `venafi`.
@@ -2895,7 +2636,7 @@ impl IssuerSpecApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecVenafiApply>,
     ) -> Self {
-        self.venafi = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.venafi, value);
         self
     }
 }
@@ -2965,9 +2706,7 @@ pub struct IssuerSpecAcmeApply {
     pub profile: Option<::kubegen_runtime::Str>,
     pub server: Option<::kubegen_runtime::Str>,
     pub skip_tls_verify: Option<bool>,
-    pub solvers: Option<
-        Vec<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverApply>,
-    >,
+    pub solvers: Option<Vec<crate::cert_manager_io_v1::IssuerSpecAcmeSolver>>,
 }
 impl ::std::fmt::Debug for IssuerSpecAcmeApply {
     #[inline]
@@ -3065,22 +2804,25 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcmeApply 
 impl IssuerSpecAcmeApply {
     /// Sets `caBundle`.
     pub fn ca_bundle(mut self, value: impl Into<::kubegen_runtime::ByteString>) -> Self {
-        self.ca_bundle = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ca_bundle, value);
         self
     }
     /// Sets `disableAccountKeyGeneration`.
     pub fn disable_account_key_generation(mut self, value: impl Into<bool>) -> Self {
-        self.disable_account_key_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.disable_account_key_generation,
+            value,
+        );
         self
     }
     /// Sets `email`.
     pub fn email(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.email = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.email, value);
         self
     }
     /// Sets `enableDurationFeature`.
     pub fn enable_duration_feature(mut self, value: impl Into<bool>) -> Self {
-        self.enable_duration_feature = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.enable_duration_feature, value);
         self
     }
     /// Sets `externalAccountBinding`.
@@ -3090,12 +2832,15 @@ impl IssuerSpecAcmeApply {
             crate::cert_manager_io_v1::apply::IssuerSpecAcmeExternalAccountBindingApply,
         >,
     ) -> Self {
-        self.external_account_binding = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.external_account_binding,
+            value,
+        );
         self
     }
     /// Sets `preferredChain`.
     pub fn preferred_chain(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.preferred_chain = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.preferred_chain, value);
         self
     }
     /// Sets `privateKeySecretRef`.
@@ -3103,32 +2848,32 @@ impl IssuerSpecAcmeApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
-        self.private_key_secret_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.private_key_secret_ref, value);
         self
     }
     /// Sets `profile`.
     pub fn profile(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.profile = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.profile, value);
         self
     }
     /// Sets `server`.
     pub fn server(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.server = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.server, value);
         self
     }
     /// Sets `skipTLSVerify`.
     pub fn skip_tls_verify(mut self, value: impl Into<bool>) -> Self {
-        self.skip_tls_verify = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.skip_tls_verify, value);
         self
     }
     /// Sets `solvers`.
     pub fn solvers(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverApply>,
+            Item = impl Into<crate::cert_manager_io_v1::IssuerSpecAcmeSolver>,
         >,
     ) -> Self {
-        self.solvers = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.solvers, value);
         self
     }
 }
@@ -3247,12 +2992,12 @@ impl IssuerSpecAcmeExternalAccountBindingApply {
             crate::cert_manager_io_v1::IssuerSpecAcmeExternalAccountBindingKeyAlgorithm,
         >,
     ) -> Self {
-        self.key_algorithm = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.key_algorithm, value);
         self
     }
     /// Sets `keyID`.
     pub fn key_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.key_id, value);
         self
     }
     /// Sets `keySecretRef`.
@@ -3260,7 +3005,7 @@ impl IssuerSpecAcmeExternalAccountBindingApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
-        self.key_secret_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.key_secret_ref, value);
         self
     }
 }
@@ -3280,5287 +3025,6 @@ impl ApplyType for IssuerSpecAcmeExternalAccountBindingApply {
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeExternalAccountBinding {
     type Apply = IssuerSpecAcmeExternalAccountBindingApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolver`](crate::cert_manager_io_v1::IssuerSpecAcmeSolver): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverApply {
-    pub dns01: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Apply>,
-    >,
-    pub http01: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01Apply>,
-    >,
-    pub selector: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverSelectorApply>,
-    >,
-    pub wait_instead_of_self_check: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "IssuerSpecAcmeSolverApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverApply",
-                encode::count(
-                    0,
-                    &[
-                        self.dns01.is_some(),
-                        self.http01.is_some(),
-                        self.selector.is_some(),
-                        self.wait_instead_of_self_check.is_some(),
-                    ],
-                ),
-            )
-            .optional("dns01", &self.dns01)
-            .optional("http01", &self.http01)
-            .optional("selector", &self.selector)
-            .optional("waitInsteadOfSelfCheck", &self.wait_instead_of_self_check)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcmeSolverApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolver as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.dns01),
-            1 => decode::optional(map, &mut self.http01),
-            2 => decode::optional(map, &mut self.selector),
-            3 => decode::optional(map, &mut self.wait_instead_of_self_check),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverApply {
-    /// Sets `dns01`.
-    pub fn dns01(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Apply,
-        >,
-    ) -> Self {
-        self.dns01 = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `http01`.
-    pub fn http01(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01Apply,
-        >,
-    ) -> Self {
-        self.http01 = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `selector`.
-    pub fn selector(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverSelectorApply,
-        >,
-    ) -> Self {
-        self.selector = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `waitInsteadOfSelfCheck`.
-    pub fn wait_instead_of_self_check(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.wait_instead_of_self_check = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "dns01",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Apply,
-                    >,
-                ),
-            ),
-            (
-                "http01",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01Apply,
-                    >,
-                ),
-            ),
-            (
-                "selector",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverSelectorApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolver {
-    type Apply = IssuerSpecAcmeSolverApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverDns01`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverDns01Apply {
-    pub acme_dns: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AcmeDNSApply>,
-    >,
-    pub akamai: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AkamaiApply>,
-    >,
-    pub azure_dns: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AzureDNSApply>,
-    >,
-    pub cloud_dns: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01CloudDNSApply>,
-    >,
-    pub cloudflare: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01CloudflareApply>,
-    >,
-    pub cname_strategy: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01CnameStrategy,
-    >,
-    pub digitalocean: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01DigitaloceanApply>,
-    >,
-    pub rfc2136: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Rfc2136Apply>,
-    >,
-    pub route53: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53Apply>,
-    >,
-    pub webhook: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01WebhookApply>,
-    >,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01Apply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverDns01Apply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01Apply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Apply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverDns01Apply",
-                encode::count(
-                    0,
-                    &[
-                        self.acme_dns.is_some(),
-                        self.akamai.is_some(),
-                        self.azure_dns.is_some(),
-                        self.cloud_dns.is_some(),
-                        self.cloudflare.is_some(),
-                        self.cname_strategy.is_some(),
-                        self.digitalocean.is_some(),
-                        self.rfc2136.is_some(),
-                        self.route53.is_some(),
-                        self.webhook.is_some(),
-                    ],
-                ),
-            )
-            .optional("acmeDNS", &self.acme_dns)
-            .optional("akamai", &self.akamai)
-            .optional("azureDNS", &self.azure_dns)
-            .optional("cloudDNS", &self.cloud_dns)
-            .optional("cloudflare", &self.cloudflare)
-            .optional("cnameStrategy", &self.cname_strategy)
-            .optional("digitalocean", &self.digitalocean)
-            .optional("rfc2136", &self.rfc2136)
-            .optional("route53", &self.route53)
-            .optional("webhook", &self.webhook)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Apply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverDns01Apply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Apply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01 as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.acme_dns),
-            1 => decode::optional(map, &mut self.akamai),
-            2 => decode::optional(map, &mut self.azure_dns),
-            3 => decode::optional(map, &mut self.cloud_dns),
-            4 => decode::optional(map, &mut self.cloudflare),
-            5 => decode::optional(map, &mut self.cname_strategy),
-            6 => decode::optional(map, &mut self.digitalocean),
-            7 => decode::optional(map, &mut self.rfc2136),
-            8 => decode::optional(map, &mut self.route53),
-            9 => decode::optional(map, &mut self.webhook),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverDns01Apply {
-    /// Sets `acmeDNS`.
-    pub fn acme_dns(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AcmeDNSApply,
-        >,
-    ) -> Self {
-        self.acme_dns = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `akamai`.
-    pub fn akamai(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AkamaiApply,
-        >,
-    ) -> Self {
-        self.akamai = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `azureDNS`.
-    pub fn azure_dns(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AzureDNSApply,
-        >,
-    ) -> Self {
-        self.azure_dns = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `cloudDNS`.
-    pub fn cloud_dns(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01CloudDNSApply,
-        >,
-    ) -> Self {
-        self.cloud_dns = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `cloudflare`.
-    pub fn cloudflare(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01CloudflareApply,
-        >,
-    ) -> Self {
-        self.cloudflare = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `cnameStrategy`.
-    pub fn cname_strategy(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01CnameStrategy,
-        >,
-    ) -> Self {
-        self.cname_strategy = Some(value.into());
-        self
-    }
-    /// Sets `digitalocean`.
-    pub fn digitalocean(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01DigitaloceanApply,
-        >,
-    ) -> Self {
-        self.digitalocean = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `rfc2136`.
-    pub fn rfc2136(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Rfc2136Apply,
-        >,
-    ) -> Self {
-        self.rfc2136 = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `route53`.
-    pub fn route53(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53Apply,
-        >,
-    ) -> Self {
-        self.route53 = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `webhook`.
-    pub fn webhook(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01WebhookApply,
-        >,
-    ) -> Self {
-        self.webhook = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverDns01Apply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "acmeDNS",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AcmeDNSApply,
-                    >,
-                ),
-            ),
-            (
-                "akamai",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AkamaiApply,
-                    >,
-                ),
-            ),
-            (
-                "azureDNS",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AzureDNSApply,
-                    >,
-                ),
-            ),
-            (
-                "cloudDNS",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01CloudDNSApply,
-                    >,
-                ),
-            ),
-            (
-                "cloudflare",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01CloudflareApply,
-                    >,
-                ),
-            ),
-            (
-                "digitalocean",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01DigitaloceanApply,
-                    >,
-                ),
-            ),
-            (
-                "rfc2136",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Rfc2136Apply,
-                    >,
-                ),
-            ),
-            (
-                "route53",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53Apply,
-                    >,
-                ),
-            ),
-            (
-                "webhook",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01WebhookApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01 {
-    type Apply = IssuerSpecAcmeSolverDns01Apply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverDns01AcmeDNS`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AcmeDNS): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverDns01AcmeDNSApply {
-    pub account_secret_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-    >,
-    pub host: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01AcmeDNSApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverDns01AcmeDNSApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01AcmeDNSApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverDns01AcmeDNSApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverDns01AcmeDNSApply",
-                encode::count(
-                    0,
-                    &[self.account_secret_ref.is_some(), self.host.is_some()],
-                ),
-            )
-            .optional("accountSecretRef", &self.account_secret_ref)
-            .optional("host", &self.host)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01AcmeDNSApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverDns01AcmeDNSApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AcmeDNSApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AcmeDNS as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.account_secret_ref),
-            1 => decode::optional(map, &mut self.host),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverDns01AcmeDNSApply {
-    /// Sets `accountSecretRef`.
-    pub fn account_secret_ref(
-        mut self,
-        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    ) -> Self {
-        self.account_secret_ref = Some(value.into());
-        self
-    }
-    /// Sets `host`.
-    pub fn host(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.host = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverDns01AcmeDNSApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "accountSecretRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AcmeDNS {
-    type Apply = IssuerSpecAcmeSolverDns01AcmeDNSApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverDns01Akamai`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Akamai): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverDns01AkamaiApply {
-    pub access_token_secret_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-    >,
-    pub client_secret_secret_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-    >,
-    pub client_token_secret_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-    >,
-    pub service_consumer_domain: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01AkamaiApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverDns01AkamaiApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01AkamaiApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverDns01AkamaiApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverDns01AkamaiApply",
-                encode::count(
-                    0,
-                    &[
-                        self.access_token_secret_ref.is_some(),
-                        self.client_secret_secret_ref.is_some(),
-                        self.client_token_secret_ref.is_some(),
-                        self.service_consumer_domain.is_some(),
-                    ],
-                ),
-            )
-            .optional("accessTokenSecretRef", &self.access_token_secret_ref)
-            .optional("clientSecretSecretRef", &self.client_secret_secret_ref)
-            .optional("clientTokenSecretRef", &self.client_token_secret_ref)
-            .optional("serviceConsumerDomain", &self.service_consumer_domain)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01AkamaiApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverDns01AkamaiApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AkamaiApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Akamai as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.access_token_secret_ref),
-            1 => decode::optional(map, &mut self.client_secret_secret_ref),
-            2 => decode::optional(map, &mut self.client_token_secret_ref),
-            3 => decode::optional(map, &mut self.service_consumer_domain),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverDns01AkamaiApply {
-    /// Sets `accessTokenSecretRef`.
-    pub fn access_token_secret_ref(
-        mut self,
-        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    ) -> Self {
-        self.access_token_secret_ref = Some(value.into());
-        self
-    }
-    /// Sets `clientSecretSecretRef`.
-    pub fn client_secret_secret_ref(
-        mut self,
-        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    ) -> Self {
-        self.client_secret_secret_ref = Some(value.into());
-        self
-    }
-    /// Sets `clientTokenSecretRef`.
-    pub fn client_token_secret_ref(
-        mut self,
-        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    ) -> Self {
-        self.client_token_secret_ref = Some(value.into());
-        self
-    }
-    /// Sets `serviceConsumerDomain`.
-    pub fn service_consumer_domain(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.service_consumer_domain = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverDns01AkamaiApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "accessTokenSecretRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-                    >,
-                ),
-            ),
-            (
-                "clientSecretSecretRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-                    >,
-                ),
-            ),
-            (
-                "clientTokenSecretRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Akamai {
-    type Apply = IssuerSpecAcmeSolverDns01AkamaiApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverDns01AzureDNS`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNS): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverDns01AzureDNSApply {
-    pub client_id: Option<::kubegen_runtime::Str>,
-    pub client_secret_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    >,
-    pub environment: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSEnvironment,
-    >,
-    pub hosted_zone_name: Option<::kubegen_runtime::Str>,
-    pub managed_identity: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply,
-        >,
-    >,
-    pub resource_group_name: Option<::kubegen_runtime::Str>,
-    pub subscription_id: Option<::kubegen_runtime::Str>,
-    pub tenant_id: Option<::kubegen_runtime::Str>,
-    pub zone_type: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSZoneType,
-    >,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01AzureDNSApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverDns01AzureDNSApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01AzureDNSApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverDns01AzureDNSApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverDns01AzureDNSApply",
-                encode::count(
-                    0,
-                    &[
-                        self.client_id.is_some(),
-                        self.client_secret_secret_ref.is_some(),
-                        self.environment.is_some(),
-                        self.hosted_zone_name.is_some(),
-                        self.managed_identity.is_some(),
-                        self.resource_group_name.is_some(),
-                        self.subscription_id.is_some(),
-                        self.tenant_id.is_some(),
-                        self.zone_type.is_some(),
-                    ],
-                ),
-            )
-            .optional("clientID", &self.client_id)
-            .optional("clientSecretSecretRef", &self.client_secret_secret_ref)
-            .optional("environment", &self.environment)
-            .optional("hostedZoneName", &self.hosted_zone_name)
-            .optional("managedIdentity", &self.managed_identity)
-            .optional("resourceGroupName", &self.resource_group_name)
-            .optional("subscriptionID", &self.subscription_id)
-            .optional("tenantID", &self.tenant_id)
-            .optional("zoneType", &self.zone_type)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01AzureDNSApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverDns01AzureDNSApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AzureDNSApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNS as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.client_id),
-            1 => decode::optional(map, &mut self.client_secret_secret_ref),
-            2 => decode::optional(map, &mut self.environment),
-            3 => decode::optional(map, &mut self.hosted_zone_name),
-            4 => decode::optional(map, &mut self.managed_identity),
-            5 => decode::optional(map, &mut self.resource_group_name),
-            6 => decode::optional(map, &mut self.subscription_id),
-            7 => decode::optional(map, &mut self.tenant_id),
-            8 => decode::optional(map, &mut self.zone_type),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverDns01AzureDNSApply {
-    /// Sets `clientID`.
-    pub fn client_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.client_id = Some(value.into());
-        self
-    }
-    /// Sets `clientSecretSecretRef`.
-    pub fn client_secret_secret_ref(
-        mut self,
-        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    ) -> Self {
-        self.client_secret_secret_ref = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `environment`.
-    pub fn environment(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSEnvironment,
-        >,
-    ) -> Self {
-        self.environment = Some(value.into());
-        self
-    }
-    /// Sets `hostedZoneName`.
-    pub fn hosted_zone_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.hosted_zone_name = Some(value.into());
-        self
-    }
-    /// Sets `managedIdentity`.
-    pub fn managed_identity(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply,
-        >,
-    ) -> Self {
-        self.managed_identity = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `resourceGroupName`.
-    pub fn resource_group_name(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.resource_group_name = Some(value.into());
-        self
-    }
-    /// Sets `subscriptionID`.
-    pub fn subscription_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.subscription_id = Some(value.into());
-        self
-    }
-    /// Sets `tenantID`.
-    pub fn tenant_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.tenant_id = Some(value.into());
-        self
-    }
-    /// Sets `zoneType`.
-    pub fn zone_type(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSZoneType,
-        >,
-    ) -> Self {
-        self.zone_type = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverDns01AzureDNSApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "clientSecretSecretRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-                    >,
-                ),
-            ),
-            (
-                "managedIdentity",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNS {
-    type Apply = IssuerSpecAcmeSolverDns01AzureDNSApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
-    pub client_id: Option<::kubegen_runtime::Str>,
-    pub resource_id: Option<::kubegen_runtime::Str>,
-    pub tenant_id: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply",
-                encode::count(
-                    0,
-                    &[
-                        self.client_id.is_some(),
-                        self.resource_id.is_some(),
-                        self.tenant_id.is_some(),
-                    ],
-                ),
-            )
-            .optional("clientID", &self.client_id)
-            .optional("resourceID", &self.resource_id)
-            .optional("tenantID", &self.tenant_id)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.client_id),
-            1 => decode::optional(map, &mut self.resource_id),
-            2 => decode::optional(map, &mut self.tenant_id),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
-    /// Sets `clientID`.
-    pub fn client_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.client_id = Some(value.into());
-        self
-    }
-    /// Sets `resourceID`.
-    pub fn resource_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.resource_id = Some(value.into());
-        self
-    }
-    /// Sets `tenantID`.
-    pub fn tenant_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.tenant_id = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity {
-    type Apply = IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverDns01CloudDNS`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01CloudDNS): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverDns01CloudDNSApply {
-    pub hosted_zone_name: Option<::kubegen_runtime::Str>,
-    pub project: Option<::kubegen_runtime::Str>,
-    pub service_account_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    >,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01CloudDNSApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverDns01CloudDNSApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01CloudDNSApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverDns01CloudDNSApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverDns01CloudDNSApply",
-                encode::count(
-                    0,
-                    &[
-                        self.hosted_zone_name.is_some(),
-                        self.project.is_some(),
-                        self.service_account_secret_ref.is_some(),
-                    ],
-                ),
-            )
-            .optional("hostedZoneName", &self.hosted_zone_name)
-            .optional("project", &self.project)
-            .optional("serviceAccountSecretRef", &self.service_account_secret_ref)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01CloudDNSApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverDns01CloudDNSApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01CloudDNSApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01CloudDNS as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.hosted_zone_name),
-            1 => decode::optional(map, &mut self.project),
-            2 => decode::optional(map, &mut self.service_account_secret_ref),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverDns01CloudDNSApply {
-    /// Sets `hostedZoneName`.
-    pub fn hosted_zone_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.hosted_zone_name = Some(value.into());
-        self
-    }
-    /// Sets `project`.
-    pub fn project(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.project = Some(value.into());
-        self
-    }
-    /// Sets `serviceAccountSecretRef`.
-    pub fn service_account_secret_ref(
-        mut self,
-        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    ) -> Self {
-        self.service_account_secret_ref = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverDns01CloudDNSApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "serviceAccountSecretRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01CloudDNS {
-    type Apply = IssuerSpecAcmeSolverDns01CloudDNSApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverDns01Cloudflare`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Cloudflare): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverDns01CloudflareApply {
-    pub api_key_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    >,
-    pub api_token_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    >,
-    pub email: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01CloudflareApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverDns01CloudflareApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01CloudflareApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverDns01CloudflareApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverDns01CloudflareApply",
-                encode::count(
-                    0,
-                    &[
-                        self.api_key_secret_ref.is_some(),
-                        self.api_token_secret_ref.is_some(),
-                        self.email.is_some(),
-                    ],
-                ),
-            )
-            .optional("apiKeySecretRef", &self.api_key_secret_ref)
-            .optional("apiTokenSecretRef", &self.api_token_secret_ref)
-            .optional("email", &self.email)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01CloudflareApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverDns01CloudflareApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01CloudflareApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Cloudflare as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.api_key_secret_ref),
-            1 => decode::optional(map, &mut self.api_token_secret_ref),
-            2 => decode::optional(map, &mut self.email),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverDns01CloudflareApply {
-    /// Sets `apiKeySecretRef`.
-    pub fn api_key_secret_ref(
-        mut self,
-        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    ) -> Self {
-        self.api_key_secret_ref = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `apiTokenSecretRef`.
-    pub fn api_token_secret_ref(
-        mut self,
-        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    ) -> Self {
-        self.api_token_secret_ref = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `email`.
-    pub fn email(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.email = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverDns01CloudflareApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "apiKeySecretRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-                    >,
-                ),
-            ),
-            (
-                "apiTokenSecretRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Cloudflare {
-    type Apply = IssuerSpecAcmeSolverDns01CloudflareApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverDns01Digitalocean`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Digitalocean): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverDns01DigitaloceanApply {
-    pub token_secret_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-    >,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01DigitaloceanApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverDns01DigitaloceanApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01DigitaloceanApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverDns01DigitaloceanApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverDns01DigitaloceanApply",
-                encode::count(0, &[self.token_secret_ref.is_some()]),
-            )
-            .optional("tokenSecretRef", &self.token_secret_ref)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01DigitaloceanApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverDns01DigitaloceanApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01DigitaloceanApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Digitalocean as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.token_secret_ref),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverDns01DigitaloceanApply {
-    /// Sets `tokenSecretRef`.
-    pub fn token_secret_ref(
-        mut self,
-        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    ) -> Self {
-        self.token_secret_ref = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverDns01DigitaloceanApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "tokenSecretRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Digitalocean {
-    type Apply = IssuerSpecAcmeSolverDns01DigitaloceanApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverDns01Rfc2136`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Rfc2136): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverDns01Rfc2136Apply {
-    pub nameserver: Option<::kubegen_runtime::Str>,
-    pub protocol: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Rfc2136Protocol,
-    >,
-    pub tsig_algorithm: Option<::kubegen_runtime::Str>,
-    pub tsig_key_name: Option<::kubegen_runtime::Str>,
-    pub tsig_secret_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    >,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01Rfc2136Apply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverDns01Rfc2136Apply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01Rfc2136Apply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Rfc2136Apply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverDns01Rfc2136Apply",
-                encode::count(
-                    0,
-                    &[
-                        self.nameserver.is_some(),
-                        self.protocol.is_some(),
-                        self.tsig_algorithm.is_some(),
-                        self.tsig_key_name.is_some(),
-                        self.tsig_secret_secret_ref.is_some(),
-                    ],
-                ),
-            )
-            .optional("nameserver", &self.nameserver)
-            .optional("protocol", &self.protocol)
-            .optional("tsigAlgorithm", &self.tsig_algorithm)
-            .optional("tsigKeyName", &self.tsig_key_name)
-            .optional("tsigSecretSecretRef", &self.tsig_secret_secret_ref)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Rfc2136Apply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverDns01Rfc2136Apply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Rfc2136Apply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Rfc2136 as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.nameserver),
-            1 => decode::optional(map, &mut self.protocol),
-            2 => decode::optional(map, &mut self.tsig_algorithm),
-            3 => decode::optional(map, &mut self.tsig_key_name),
-            4 => decode::optional(map, &mut self.tsig_secret_secret_ref),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverDns01Rfc2136Apply {
-    /// Sets `nameserver`.
-    pub fn nameserver(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.nameserver = Some(value.into());
-        self
-    }
-    /// Sets `protocol`.
-    pub fn protocol(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Rfc2136Protocol,
-        >,
-    ) -> Self {
-        self.protocol = Some(value.into());
-        self
-    }
-    /// Sets `tsigAlgorithm`.
-    pub fn tsig_algorithm(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.tsig_algorithm = Some(value.into());
-        self
-    }
-    /// Sets `tsigKeyName`.
-    pub fn tsig_key_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.tsig_key_name = Some(value.into());
-        self
-    }
-    /// Sets `tsigSecretSecretRef`.
-    pub fn tsig_secret_secret_ref(
-        mut self,
-        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    ) -> Self {
-        self.tsig_secret_secret_ref = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverDns01Rfc2136Apply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "tsigSecretSecretRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Rfc2136 {
-    type Apply = IssuerSpecAcmeSolverDns01Rfc2136Apply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverDns01Route53`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverDns01Route53Apply {
-    pub access_key_id: Option<::kubegen_runtime::Str>,
-    pub access_key_id_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    >,
-    pub auth: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53AuthApply>,
-    >,
-    pub hosted_zone_id: Option<::kubegen_runtime::Str>,
-    pub region: Option<::kubegen_runtime::Str>,
-    pub role: Option<::kubegen_runtime::Str>,
-    pub secret_access_key_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    >,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01Route53Apply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverDns01Route53Apply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01Route53Apply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Route53Apply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverDns01Route53Apply",
-                encode::count(
-                    0,
-                    &[
-                        self.access_key_id.is_some(),
-                        self.access_key_id_secret_ref.is_some(),
-                        self.auth.is_some(),
-                        self.hosted_zone_id.is_some(),
-                        self.region.is_some(),
-                        self.role.is_some(),
-                        self.secret_access_key_secret_ref.is_some(),
-                    ],
-                ),
-            )
-            .optional("accessKeyID", &self.access_key_id)
-            .optional("accessKeyIDSecretRef", &self.access_key_id_secret_ref)
-            .optional("auth", &self.auth)
-            .optional("hostedZoneID", &self.hosted_zone_id)
-            .optional("region", &self.region)
-            .optional("role", &self.role)
-            .optional("secretAccessKeySecretRef", &self.secret_access_key_secret_ref)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Route53Apply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverDns01Route53Apply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53Apply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53 as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.access_key_id),
-            1 => decode::optional(map, &mut self.access_key_id_secret_ref),
-            2 => decode::optional(map, &mut self.auth),
-            3 => decode::optional(map, &mut self.hosted_zone_id),
-            4 => decode::optional(map, &mut self.region),
-            5 => decode::optional(map, &mut self.role),
-            6 => decode::optional(map, &mut self.secret_access_key_secret_ref),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverDns01Route53Apply {
-    /// Sets `accessKeyID`.
-    pub fn access_key_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.access_key_id = Some(value.into());
-        self
-    }
-    /// Sets `accessKeyIDSecretRef`.
-    pub fn access_key_id_secret_ref(
-        mut self,
-        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    ) -> Self {
-        self.access_key_id_secret_ref = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `auth`.
-    pub fn auth(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53AuthApply,
-        >,
-    ) -> Self {
-        self.auth = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `hostedZoneID`.
-    pub fn hosted_zone_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.hosted_zone_id = Some(value.into());
-        self
-    }
-    /// Sets `region`.
-    pub fn region(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.region = Some(value.into());
-        self
-    }
-    /// Sets `role`.
-    pub fn role(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.role = Some(value.into());
-        self
-    }
-    /// Sets `secretAccessKeySecretRef`.
-    pub fn secret_access_key_secret_ref(
-        mut self,
-        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
-    ) -> Self {
-        self.secret_access_key_secret_ref = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverDns01Route53Apply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "accessKeyIDSecretRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-                    >,
-                ),
-            ),
-            (
-                "auth",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53AuthApply,
-                    >,
-                ),
-            ),
-            (
-                "secretAccessKeySecretRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53 {
-    type Apply = IssuerSpecAcmeSolverDns01Route53Apply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverDns01Route53Auth`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53Auth): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverDns01Route53AuthApply {
-    pub kubernetes: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply,
-    >,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01Route53AuthApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverDns01Route53AuthApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01Route53AuthApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Route53AuthApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverDns01Route53AuthApply",
-                encode::count(0, &[self.kubernetes.is_some()]),
-            )
-            .optional("kubernetes", &self.kubernetes)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Route53AuthApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverDns01Route53AuthApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53AuthApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53Auth as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.kubernetes),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverDns01Route53AuthApply {
-    /// Sets `kubernetes`.
-    pub fn kubernetes(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply,
-        >,
-    ) -> Self {
-        self.kubernetes = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverDns01Route53AuthApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "kubernetes",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53Auth {
-    type Apply = IssuerSpecAcmeSolverDns01Route53AuthApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverDns01Route53AuthKubernetes`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53AuthKubernetes): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
-    pub service_account_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply,
-    >,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply",
-                encode::count(0, &[self.service_account_ref.is_some()]),
-            )
-            .optional("serviceAccountRef", &self.service_account_ref)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53AuthKubernetes as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.service_account_ref),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
-    /// Sets `serviceAccountRef`.
-    pub fn service_account_ref(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply,
-        >,
-    ) -> Self {
-        self.service_account_ref = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "serviceAccountRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53AuthKubernetes {
-    type Apply = IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverDns01Webhook`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Webhook): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverDns01WebhookApply {
-    pub config: Option<::serde_json::Value>,
-    pub group_name: Option<::kubegen_runtime::Str>,
-    pub solver_name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01WebhookApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverDns01WebhookApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01WebhookApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverDns01WebhookApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverDns01WebhookApply",
-                encode::count(
-                    0,
-                    &[
-                        self.config.is_some(),
-                        self.group_name.is_some(),
-                        self.solver_name.is_some(),
-                    ],
-                ),
-            )
-            .optional("config", &self.config)
-            .optional("groupName", &self.group_name)
-            .optional("solverName", &self.solver_name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01WebhookApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverDns01WebhookApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01WebhookApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Webhook as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.config),
-            1 => decode::optional(map, &mut self.group_name),
-            2 => decode::optional(map, &mut self.solver_name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverDns01WebhookApply {
-    /// Sets `config`.
-    pub fn config(mut self, value: impl Into<::serde_json::Value>) -> Self {
-        self.config = Some(value.into());
-        self
-    }
-    /// Sets `groupName`.
-    pub fn group_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.group_name = Some(value.into());
-        self
-    }
-    /// Sets `solverName`.
-    pub fn solver_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.solver_name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverDns01WebhookApply {}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Webhook {
-    type Apply = IssuerSpecAcmeSolverDns01WebhookApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01Apply {
-    pub gateway_http_route: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply,
-        >,
-    >,
-    pub ingress: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01IngressApply>,
-    >,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01Apply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01Apply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01Apply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01Apply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01Apply",
-                encode::count(
-                    0,
-                    &[self.gateway_http_route.is_some(), self.ingress.is_some()],
-                ),
-            )
-            .optional("gatewayHTTPRoute", &self.gateway_http_route)
-            .optional("ingress", &self.ingress)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01Apply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01Apply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01Apply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01 as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.gateway_http_route),
-            1 => decode::optional(map, &mut self.ingress),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01Apply {
-    /// Sets `gatewayHTTPRoute`.
-    pub fn gateway_http_route(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply,
-        >,
-    ) -> Self {
-        self.gateway_http_route = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `ingress`.
-    pub fn ingress(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01IngressApply,
-        >,
-    ) -> Self {
-        self.ingress = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01Apply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "gatewayHTTPRoute",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply,
-                    >,
-                ),
-            ),
-            (
-                "ingress",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01IngressApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01 {
-    type Apply = IssuerSpecAcmeSolverHttp01Apply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoute`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoute): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
-    pub labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-    pub parent_refs: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply,
-        >,
-    >,
-    pub pod_template: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply>,
-    >,
-    pub service_type: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply",
-                encode::count(
-                    0,
-                    &[
-                        self.labels.is_some(),
-                        self.parent_refs.is_some(),
-                        self.pod_template.is_some(),
-                        self.service_type.is_some(),
-                    ],
-                ),
-            )
-            .optional("labels", &self.labels)
-            .optional("parentRefs", &self.parent_refs)
-            .optional("podTemplate", &self.pod_template)
-            .optional("serviceType", &self.service_type)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoute as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.labels),
-            1 => decode::optional_vec(map, &mut self.parent_refs),
-            2 => decode::optional(map, &mut self.pod_template),
-            3 => decode::optional(map, &mut self.service_type),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
-    /// Sets `labels`.
-    pub fn labels(
-        mut self,
-        value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
-        >,
-    ) -> Self {
-        self.labels = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `parentRefs`.
-    pub fn parent_refs(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply,
-            >,
-        >,
-    ) -> Self {
-        self.parent_refs = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `podTemplate`.
-    pub fn pod_template(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply,
-        >,
-    ) -> Self {
-        self.pod_template = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `serviceType`.
-    pub fn service_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.service_type = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            ("labels", M::Map(&M::Free)),
-            (
-                "podTemplate",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoute {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
-    pub group: Option<::kubegen_runtime::Str>,
-    pub kind: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub namespace: Option<::kubegen_runtime::Str>,
-    pub port: Option<i32>,
-    pub section_name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply",
-                encode::count(
-                    0,
-                    &[
-                        self.group.is_some(),
-                        self.kind.is_some(),
-                        self.name.is_some(),
-                        self.namespace.is_some(),
-                        self.port.is_some(),
-                        self.section_name.is_some(),
-                    ],
-                ),
-            )
-            .optional("group", &self.group)
-            .optional("kind", &self.kind)
-            .optional("name", &self.name)
-            .optional("namespace", &self.namespace)
-            .optional("port", &self.port)
-            .optional("sectionName", &self.section_name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.group),
-            1 => decode::optional(map, &mut self.kind),
-            2 => decode::optional(map, &mut self.name),
-            3 => decode::optional(map, &mut self.namespace),
-            4 => decode::optional(map, &mut self.port),
-            5 => decode::optional(map, &mut self.section_name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
-    /// Sets `group`.
-    pub fn group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.group = Some(value.into());
-        self
-    }
-    /// Sets `kind`.
-    pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `namespace`.
-    pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
-        self
-    }
-    /// Sets `port`.
-    pub fn port(mut self, value: impl Into<i32>) -> Self {
-        self.port = Some(value.into());
-        self
-    }
-    /// Sets `sectionName`.
-    pub fn section_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.section_name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01Ingress`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01Ingress): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01IngressApply {
-    pub class: Option<::kubegen_runtime::Str>,
-    pub ingress_class_name: Option<::kubegen_runtime::Str>,
-    pub ingress_template: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply,
-        >,
-    >,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub pod_template: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply>,
-    >,
-    pub service_type: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01IngressApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01IngressApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01IngressApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01IngressApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01IngressApply",
-                encode::count(
-                    0,
-                    &[
-                        self.class.is_some(),
-                        self.ingress_class_name.is_some(),
-                        self.ingress_template.is_some(),
-                        self.name.is_some(),
-                        self.pod_template.is_some(),
-                        self.service_type.is_some(),
-                    ],
-                ),
-            )
-            .optional("class", &self.class)
-            .optional("ingressClassName", &self.ingress_class_name)
-            .optional("ingressTemplate", &self.ingress_template)
-            .optional("name", &self.name)
-            .optional("podTemplate", &self.pod_template)
-            .optional("serviceType", &self.service_type)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01IngressApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01IngressApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01IngressApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01Ingress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.class),
-            1 => decode::optional(map, &mut self.ingress_class_name),
-            2 => decode::optional(map, &mut self.ingress_template),
-            3 => decode::optional(map, &mut self.name),
-            4 => decode::optional(map, &mut self.pod_template),
-            5 => decode::optional(map, &mut self.service_type),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01IngressApply {
-    /// Sets `class`.
-    pub fn class(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.class = Some(value.into());
-        self
-    }
-    /// Sets `ingressClassName`.
-    pub fn ingress_class_name(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.ingress_class_name = Some(value.into());
-        self
-    }
-    /// Sets `ingressTemplate`.
-    pub fn ingress_template(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply,
-        >,
-    ) -> Self {
-        self.ingress_template = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `podTemplate`.
-    pub fn pod_template(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply,
-        >,
-    ) -> Self {
-        self.pod_template = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `serviceType`.
-    pub fn service_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.service_type = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01IngressApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "ingressTemplate",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply,
-                    >,
-                ),
-            ),
-            (
-                "podTemplate",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01Ingress {
-    type Apply = IssuerSpecAcmeSolverHttp01IngressApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01IngressIngressTemplate`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01IngressIngressTemplate): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
-    pub metadata: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply,
-        >,
-    >,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply",
-                encode::count(0, &[self.metadata.is_some()]),
-            )
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01IngressIngressTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
-    /// Sets `metadata`.
-    pub fn metadata(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply,
-        >,
-    ) -> Self {
-        self.metadata = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "metadata",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01IngressIngressTemplate {
-    type Apply = IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplate`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplate): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateApply {
-    pub metadata: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply,
-        >,
-    >,
-    pub spec: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecApply,
-    >,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01PodTemplateApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01PodTemplateApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateApply",
-                encode::count(0, &[self.metadata.is_some(), self.spec.is_some()]),
-            )
-            .optional("metadata", &self.metadata)
-            .optional("spec", &self.spec)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01PodTemplateApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.metadata),
-            1 => decode::optional(map, &mut self.spec),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateApply {
-    /// Sets `metadata`.
-    pub fn metadata(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply,
-        >,
-    ) -> Self {
-        self.metadata = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `spec`.
-    pub fn spec(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecApply,
-        >,
-    ) -> Self {
-        self.spec = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "metadata",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply,
-                    >,
-                ),
-            ),
-            (
-                "spec",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplate {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpec`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpec): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
-    pub affinity: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply,
-        >,
-    >,
-    pub image_pull_secrets: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply,
-        >,
-    >,
-    pub node_selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-    pub priority_class_name: Option<::kubegen_runtime::Str>,
-    pub resources: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply,
-        >,
-    >,
-    pub security_context: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply,
-        >,
-    >,
-    pub service_account_name: Option<::kubegen_runtime::Str>,
-    pub tolerations: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply,
-        >,
-    >,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecApply",
-                encode::count(
-                    0,
-                    &[
-                        self.affinity.is_some(),
-                        self.image_pull_secrets.is_some(),
-                        self.node_selector.is_some(),
-                        self.priority_class_name.is_some(),
-                        self.resources.is_some(),
-                        self.security_context.is_some(),
-                        self.service_account_name.is_some(),
-                        self.tolerations.is_some(),
-                    ],
-                ),
-            )
-            .optional("affinity", &self.affinity)
-            .optional("imagePullSecrets", &self.image_pull_secrets)
-            .optional("nodeSelector", &self.node_selector)
-            .optional("priorityClassName", &self.priority_class_name)
-            .optional("resources", &self.resources)
-            .optional("securityContext", &self.security_context)
-            .optional("serviceAccountName", &self.service_account_name)
-            .optional("tolerations", &self.tolerations)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.affinity),
-            1 => decode::optional_vec(map, &mut self.image_pull_secrets),
-            2 => decode::optional(map, &mut self.node_selector),
-            3 => decode::optional(map, &mut self.priority_class_name),
-            4 => decode::optional(map, &mut self.resources),
-            5 => decode::optional(map, &mut self.security_context),
-            6 => decode::optional(map, &mut self.service_account_name),
-            7 => decode::optional_vec(map, &mut self.tolerations),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
-    /// Sets `affinity`.
-    pub fn affinity(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply,
-        >,
-    ) -> Self {
-        self.affinity = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `imagePullSecrets`.
-    pub fn image_pull_secrets(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply,
-            >,
-        >,
-    ) -> Self {
-        self.image_pull_secrets = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `nodeSelector`.
-    pub fn node_selector(
-        mut self,
-        value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
-        >,
-    ) -> Self {
-        self.node_selector = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `priorityClassName`.
-    pub fn priority_class_name(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.priority_class_name = Some(value.into());
-        self
-    }
-    /// Sets `resources`.
-    pub fn resources(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply,
-        >,
-    ) -> Self {
-        self.resources = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `securityContext`.
-    pub fn security_context(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply,
-        >,
-    ) -> Self {
-        self.security_context = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `serviceAccountName`.
-    pub fn service_account_name(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.service_account_name = Some(value.into());
-        self
-    }
-    /// Sets `tolerations`.
-    pub fn tolerations(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply,
-            >,
-        >,
-    ) -> Self {
-        self.tolerations = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "affinity",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply,
-                    >,
-                ),
-            ),
-            ("imagePullSecrets", M::MapList(&["name"], &M::Free)),
-            ("nodeSelector", M::Map(&M::Free)),
-            (
-                "resources",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply,
-                    >,
-                ),
-            ),
-            (
-                "securityContext",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpec {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
-    pub node_affinity: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply,
-        >,
-    >,
-    pub pod_affinity: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply,
-        >,
-    >,
-    pub pod_anti_affinity: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply,
-        >,
-    >,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply",
-                encode::count(
-                    0,
-                    &[
-                        self.node_affinity.is_some(),
-                        self.pod_affinity.is_some(),
-                        self.pod_anti_affinity.is_some(),
-                    ],
-                ),
-            )
-            .optional("nodeAffinity", &self.node_affinity)
-            .optional("podAffinity", &self.pod_affinity)
-            .optional("podAntiAffinity", &self.pod_anti_affinity)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.node_affinity),
-            1 => decode::optional(map, &mut self.pod_affinity),
-            2 => decode::optional(map, &mut self.pod_anti_affinity),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
-    /// Sets `nodeAffinity`.
-    pub fn node_affinity(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply,
-        >,
-    ) -> Self {
-        self.node_affinity = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `podAffinity`.
-    pub fn pod_affinity(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply,
-        >,
-    ) -> Self {
-        self.pod_affinity = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `podAntiAffinity`.
-    pub fn pod_anti_affinity(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply,
-        >,
-    ) -> Self {
-        self.pod_anti_affinity = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "nodeAffinity",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply,
-                    >,
-                ),
-            ),
-            (
-                "podAffinity",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply,
-                    >,
-                ),
-            ),
-            (
-                "podAntiAffinity",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
-    pub key: Option<::kubegen_runtime::Str>,
-    pub operator: Option<::kubegen_runtime::Str>,
-    pub values: Option<Vec<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply",
-                encode::count(
-                    0,
-                    &[self.key.is_some(), self.operator.is_some(), self.values.is_some()],
-                ),
-            )
-            .optional("key", &self.key)
-            .optional("operator", &self.operator)
-            .optional("values", &self.values)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.key),
-            1 => decode::optional(map, &mut self.operator),
-            2 => decode::optional_vec(map, &mut self.values),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `operator`.
-    pub fn operator(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.operator = Some(value.into());
-        self
-    }
-    /// Sets `values`.
-    pub fn values(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.values = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
-    pub preferred_during_scheduling_ignored_during_execution: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
-        >,
-    >,
-    pub required_during_scheduling_ignored_during_execution: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply,
-    >,
-}
-impl ::std::fmt::Debug
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply",
-                encode::count(
-                    0,
-                    &[
-                        self
-                            .preferred_during_scheduling_ignored_during_execution
-                            .is_some(),
-                        self
-                            .required_during_scheduling_ignored_during_execution
-                            .is_some(),
-                    ],
-                ),
-            )
-            .optional(
-                "preferredDuringSchedulingIgnoredDuringExecution",
-                &self.preferred_during_scheduling_ignored_during_execution,
-            )
-            .optional(
-                "requiredDuringSchedulingIgnoredDuringExecution",
-                &self.required_during_scheduling_ignored_during_execution,
-            )
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => {
-                decode::optional_vec(
-                    map,
-                    &mut self.preferred_during_scheduling_ignored_during_execution,
-                )
-            }
-            1 => {
-                decode::optional(
-                    map,
-                    &mut self.required_during_scheduling_ignored_during_execution,
-                )
-            }
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
-    /// Sets `preferredDuringSchedulingIgnoredDuringExecution`.
-    pub fn preferred_during_scheduling_ignored_during_execution(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
-            >,
-        >,
-    ) -> Self {
-        self.preferred_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().map(Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `requiredDuringSchedulingIgnoredDuringExecution`.
-    pub fn required_during_scheduling_ignored_during_execution(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply,
-        >,
-    ) -> Self {
-        self.required_during_scheduling_ignored_during_execution = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
-    pub match_expressions: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply,
-        >,
-    >,
-    pub match_fields: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply,
-        >,
-    >,
-}
-impl ::std::fmt::Debug
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply",
-                encode::count(
-                    0,
-                    &[self.match_expressions.is_some(), self.match_fields.is_some()],
-                ),
-            )
-            .optional("matchExpressions", &self.match_expressions)
-            .optional("matchFields", &self.match_fields)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.match_expressions),
-            1 => decode::optional_vec(map, &mut self.match_fields),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
-    /// Sets `matchExpressions`.
-    pub fn match_expressions(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply,
-            >,
-        >,
-    ) -> Self {
-        self.match_expressions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `matchFields`.
-    pub fn match_fields(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply,
-            >,
-        >,
-    ) -> Self {
-        self.match_fields = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    pub preference: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply,
-    >,
-    pub weight: Option<i32>,
-}
-impl ::std::fmt::Debug
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply",
-                encode::count(0, &[self.preference.is_some(), self.weight.is_some()]),
-            )
-            .optional("preference", &self.preference)
-            .optional("weight", &self.weight)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.preference),
-            1 => decode::optional(map, &mut self.weight),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    /// Sets `preference`.
-    pub fn preference(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply,
-        >,
-    ) -> Self {
-        self.preference = Some(value.into());
-        self
-    }
-    /// Sets `weight`.
-    pub fn weight(mut self, value: impl Into<i32>) -> Self {
-        self.weight = Some(value.into());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    pub node_selector_terms: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply,
-        >,
-    >,
-}
-impl ::std::fmt::Debug
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply",
-                encode::count(0, &[self.node_selector_terms.is_some()]),
-            )
-            .optional("nodeSelectorTerms", &self.node_selector_terms)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.node_selector_terms),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    /// Sets `nodeSelectorTerms`.
-    pub fn node_selector_terms(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply,
-            >,
-        >,
-    ) -> Self {
-        self.node_selector_terms = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
-    pub preferred_during_scheduling_ignored_during_execution: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
-        >,
-    >,
-    pub required_during_scheduling_ignored_during_execution: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply,
-        >,
-    >,
-}
-impl ::std::fmt::Debug
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply",
-                encode::count(
-                    0,
-                    &[
-                        self
-                            .preferred_during_scheduling_ignored_during_execution
-                            .is_some(),
-                        self
-                            .required_during_scheduling_ignored_during_execution
-                            .is_some(),
-                    ],
-                ),
-            )
-            .optional(
-                "preferredDuringSchedulingIgnoredDuringExecution",
-                &self.preferred_during_scheduling_ignored_during_execution,
-            )
-            .optional(
-                "requiredDuringSchedulingIgnoredDuringExecution",
-                &self.required_during_scheduling_ignored_during_execution,
-            )
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => {
-                decode::optional_vec(
-                    map,
-                    &mut self.preferred_during_scheduling_ignored_during_execution,
-                )
-            }
-            1 => {
-                decode::optional_vec(
-                    map,
-                    &mut self.required_during_scheduling_ignored_during_execution,
-                )
-            }
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
-    /// Sets `preferredDuringSchedulingIgnoredDuringExecution`.
-    pub fn preferred_during_scheduling_ignored_during_execution(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
-            >,
-        >,
-    ) -> Self {
-        self.preferred_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().map(Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `requiredDuringSchedulingIgnoredDuringExecution`.
-    pub fn required_during_scheduling_ignored_during_execution(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply,
-            >,
-        >,
-    ) -> Self {
-        self.required_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().map(Into::into).collect(),
-        );
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
-    pub label_selector: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply,
-        >,
-    >,
-    pub match_label_keys: Option<Vec<::kubegen_runtime::Str>>,
-    pub mismatch_label_keys: Option<Vec<::kubegen_runtime::Str>>,
-    pub namespace_selector: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply,
-        >,
-    >,
-    pub namespaces: Option<Vec<::kubegen_runtime::Str>>,
-    pub topology_key: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply",
-                encode::count(
-                    0,
-                    &[
-                        self.label_selector.is_some(),
-                        self.match_label_keys.is_some(),
-                        self.mismatch_label_keys.is_some(),
-                        self.namespace_selector.is_some(),
-                        self.namespaces.is_some(),
-                        self.topology_key.is_some(),
-                    ],
-                ),
-            )
-            .optional("labelSelector", &self.label_selector)
-            .optional("matchLabelKeys", &self.match_label_keys)
-            .optional("mismatchLabelKeys", &self.mismatch_label_keys)
-            .optional("namespaceSelector", &self.namespace_selector)
-            .optional("namespaces", &self.namespaces)
-            .optional("topologyKey", &self.topology_key)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.label_selector),
-            1 => decode::optional_vec(map, &mut self.match_label_keys),
-            2 => decode::optional_vec(map, &mut self.mismatch_label_keys),
-            3 => decode::optional(map, &mut self.namespace_selector),
-            4 => decode::optional_vec(map, &mut self.namespaces),
-            5 => decode::optional(map, &mut self.topology_key),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
-    /// Sets `labelSelector`.
-    pub fn label_selector(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply,
-        >,
-    ) -> Self {
-        self.label_selector = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `matchLabelKeys`.
-    pub fn match_label_keys(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.match_label_keys = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `mismatchLabelKeys`.
-    pub fn mismatch_label_keys(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.mismatch_label_keys = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `namespaceSelector`.
-    pub fn namespace_selector(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply,
-        >,
-    ) -> Self {
-        self.namespace_selector = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `namespaces`.
-    pub fn namespaces(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.namespaces = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `topologyKey`.
-    pub fn topology_key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.topology_key = Some(value.into());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
-    pub match_expressions: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply,
-        >,
-    >,
-    pub match_labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply",
-                encode::count(
-                    0,
-                    &[self.match_expressions.is_some(), self.match_labels.is_some()],
-                ),
-            )
-            .optional("matchExpressions", &self.match_expressions)
-            .optional("matchLabels", &self.match_labels)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.match_expressions),
-            1 => decode::optional(map, &mut self.match_labels),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
-    /// Sets `matchExpressions`.
-    pub fn match_expressions(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply,
-            >,
-        >,
-    ) -> Self {
-        self.match_expressions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `matchLabels`.
-    pub fn match_labels(
-        mut self,
-        value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
-        >,
-    ) -> Self {
-        self.match_labels = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[("matchLabels", M::Map(&M::Free))],
-    };
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    pub pod_affinity_term: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply,
-    >,
-    pub weight: Option<i32>,
-}
-impl ::std::fmt::Debug
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply",
-                encode::count(
-                    0,
-                    &[self.pod_affinity_term.is_some(), self.weight.is_some()],
-                ),
-            )
-            .optional("podAffinityTerm", &self.pod_affinity_term)
-            .optional("weight", &self.weight)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.pod_affinity_term),
-            1 => decode::optional(map, &mut self.weight),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    /// Sets `podAffinityTerm`.
-    pub fn pod_affinity_term(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply,
-        >,
-    ) -> Self {
-        self.pod_affinity_term = Some(value.into());
-        self
-    }
-    /// Sets `weight`.
-    pub fn weight(mut self, value: impl Into<i32>) -> Self {
-        self.weight = Some(value.into());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "podAffinityTerm",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply",
-                encode::count(0, &[self.name.is_some()]),
-            )
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecResources`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecResources): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
-    pub limits: Option<::kubegen_runtime::StringMap<::kubegen_runtime::IntOrString>>,
-    pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::IntOrString>>,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply",
-                encode::count(0, &[self.limits.is_some(), self.requests.is_some()]),
-            )
-            .optional("limits", &self.limits)
-            .optional("requests", &self.requests)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecResources as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.limits),
-            1 => decode::optional(map, &mut self.requests),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
-    /// Sets `limits`.
-    pub fn limits(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<::kubegen_runtime::IntOrString>,
-            ),
-        >,
-    ) -> Self {
-        self.limits = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `requests`.
-    pub fn requests(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<::kubegen_runtime::IntOrString>,
-            ),
-        >,
-    ) -> Self {
-        self.requests = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[("limits", M::Map(&M::Free)), ("requests", M::Map(&M::Free))],
-    };
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecResources {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
-    pub fs_group: Option<i64>,
-    pub fs_group_change_policy: Option<::kubegen_runtime::Str>,
-    pub run_as_group: Option<i64>,
-    pub run_as_non_root: Option<bool>,
-    pub run_as_user: Option<i64>,
-    pub se_linux_options: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply,
-        >,
-    >,
-    pub seccomp_profile: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply,
-        >,
-    >,
-    pub supplemental_groups: Option<Vec<i64>>,
-    pub sysctls: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply,
-        >,
-    >,
-}
-impl ::std::fmt::Debug
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply",
-                encode::count(
-                    0,
-                    &[
-                        self.fs_group.is_some(),
-                        self.fs_group_change_policy.is_some(),
-                        self.run_as_group.is_some(),
-                        self.run_as_non_root.is_some(),
-                        self.run_as_user.is_some(),
-                        self.se_linux_options.is_some(),
-                        self.seccomp_profile.is_some(),
-                        self.supplemental_groups.is_some(),
-                        self.sysctls.is_some(),
-                    ],
-                ),
-            )
-            .optional("fsGroup", &self.fs_group)
-            .optional("fsGroupChangePolicy", &self.fs_group_change_policy)
-            .optional("runAsGroup", &self.run_as_group)
-            .optional("runAsNonRoot", &self.run_as_non_root)
-            .optional("runAsUser", &self.run_as_user)
-            .optional("seLinuxOptions", &self.se_linux_options)
-            .optional("seccompProfile", &self.seccomp_profile)
-            .optional("supplementalGroups", &self.supplemental_groups)
-            .optional("sysctls", &self.sysctls)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.fs_group),
-            1 => decode::optional(map, &mut self.fs_group_change_policy),
-            2 => decode::optional(map, &mut self.run_as_group),
-            3 => decode::optional(map, &mut self.run_as_non_root),
-            4 => decode::optional(map, &mut self.run_as_user),
-            5 => decode::optional(map, &mut self.se_linux_options),
-            6 => decode::optional(map, &mut self.seccomp_profile),
-            7 => decode::optional_vec(map, &mut self.supplemental_groups),
-            8 => decode::optional_vec(map, &mut self.sysctls),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
-    /// Sets `fsGroup`.
-    pub fn fs_group(mut self, value: impl Into<i64>) -> Self {
-        self.fs_group = Some(value.into());
-        self
-    }
-    /// Sets `fsGroupChangePolicy`.
-    pub fn fs_group_change_policy(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.fs_group_change_policy = Some(value.into());
-        self
-    }
-    /// Sets `runAsGroup`.
-    pub fn run_as_group(mut self, value: impl Into<i64>) -> Self {
-        self.run_as_group = Some(value.into());
-        self
-    }
-    /// Sets `runAsNonRoot`.
-    pub fn run_as_non_root(mut self, value: impl Into<bool>) -> Self {
-        self.run_as_non_root = Some(value.into());
-        self
-    }
-    /// Sets `runAsUser`.
-    pub fn run_as_user(mut self, value: impl Into<i64>) -> Self {
-        self.run_as_user = Some(value.into());
-        self
-    }
-    /// Sets `seLinuxOptions`.
-    pub fn se_linux_options(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply,
-        >,
-    ) -> Self {
-        self.se_linux_options = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `seccompProfile`.
-    pub fn seccomp_profile(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply,
-        >,
-    ) -> Self {
-        self.seccomp_profile = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `supplementalGroups`.
-    pub fn supplemental_groups(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
-    ) -> Self {
-        self.supplemental_groups = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `sysctls`.
-    pub fn sysctls(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply,
-            >,
-        >,
-    ) -> Self {
-        self.sysctls = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "seLinuxOptions",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply,
-                    >,
-                ),
-            ),
-            (
-                "seccompProfile",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
-    pub level: Option<::kubegen_runtime::Str>,
-    pub role: Option<::kubegen_runtime::Str>,
-    pub type_: Option<::kubegen_runtime::Str>,
-    pub user: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply",
-                encode::count(
-                    0,
-                    &[
-                        self.level.is_some(),
-                        self.role.is_some(),
-                        self.type_.is_some(),
-                        self.user.is_some(),
-                    ],
-                ),
-            )
-            .optional("level", &self.level)
-            .optional("role", &self.role)
-            .optional("type", &self.type_)
-            .optional("user", &self.user)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.level),
-            1 => decode::optional(map, &mut self.role),
-            2 => decode::optional(map, &mut self.type_),
-            3 => decode::optional(map, &mut self.user),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
-    /// Sets `level`.
-    pub fn level(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.level = Some(value.into());
-        self
-    }
-    /// Sets `role`.
-    pub fn role(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.role = Some(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-    /// Sets `user`.
-    pub fn user(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.user = Some(value.into());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
-    pub localhost_profile: Option<::kubegen_runtime::Str>,
-    pub type_: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply",
-                encode::count(
-                    0,
-                    &[self.localhost_profile.is_some(), self.type_.is_some()],
-                ),
-            )
-            .optional("localhostProfile", &self.localhost_profile)
-            .optional("type", &self.type_)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.localhost_profile),
-            1 => decode::optional(map, &mut self.type_),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
-    /// Sets `localhostProfile`.
-    pub fn localhost_profile(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.localhost_profile = Some(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub value: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply",
-                encode::count(0, &[self.name.is_some(), self.value.is_some()]),
-            )
-            .optional("name", &self.name)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
-    pub effect: Option<::kubegen_runtime::Str>,
-    pub key: Option<::kubegen_runtime::Str>,
-    pub operator: Option<::kubegen_runtime::Str>,
-    pub toleration_seconds: Option<i64>,
-    pub value: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply",
-                encode::count(
-                    0,
-                    &[
-                        self.effect.is_some(),
-                        self.key.is_some(),
-                        self.operator.is_some(),
-                        self.toleration_seconds.is_some(),
-                        self.value.is_some(),
-                    ],
-                ),
-            )
-            .optional("effect", &self.effect)
-            .optional("key", &self.key)
-            .optional("operator", &self.operator)
-            .optional("tolerationSeconds", &self.toleration_seconds)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.effect),
-            1 => decode::optional(map, &mut self.key),
-            2 => decode::optional(map, &mut self.operator),
-            3 => decode::optional(map, &mut self.toleration_seconds),
-            4 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
-    /// Sets `effect`.
-    pub fn effect(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.effect = Some(value.into());
-        self
-    }
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `operator`.
-    pub fn operator(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.operator = Some(value.into());
-        self
-    }
-    /// Sets `tolerationSeconds`.
-    pub fn toleration_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.toleration_seconds = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration {
-    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01TemplateMetadata`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01TemplateMetadata): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
-    pub annotations: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-    pub labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverHttp01TemplateMetadataApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01TemplateMetadataApply",
-                encode::count(0, &[self.annotations.is_some(), self.labels.is_some()]),
-            )
-            .optional("annotations", &self.annotations)
-            .optional("labels", &self.labels)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01TemplateMetadataApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01TemplateMetadata as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.annotations),
-            1 => decode::optional(map, &mut self.labels),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
-    /// Sets `annotations`.
-    pub fn annotations(
-        mut self,
-        value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
-        >,
-    ) -> Self {
-        self.annotations = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `labels`.
-    pub fn labels(
-        mut self,
-        value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
-        >,
-    ) -> Self {
-        self.labels = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[("annotations", M::Map(&M::Free)), ("labels", M::Map(&M::Free))],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01TemplateMetadata {
-    type Apply = IssuerSpecAcmeSolverHttp01TemplateMetadataApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverSelector`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverSelector): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IssuerSpecAcmeSolverSelectorApply {
-    pub dns_names: Option<Vec<::kubegen_runtime::Str>>,
-    pub dns_zones: Option<Vec<::kubegen_runtime::Str>>,
-    pub match_labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug for IssuerSpecAcmeSolverSelectorApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IssuerSpecAcmeSolverSelectorApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverSelectorApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverSelectorApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverSelectorApply",
-                encode::count(
-                    0,
-                    &[
-                        self.dns_names.is_some(),
-                        self.dns_zones.is_some(),
-                        self.match_labels.is_some(),
-                    ],
-                ),
-            )
-            .optional("dnsNames", &self.dns_names)
-            .optional("dnsZones", &self.dns_zones)
-            .optional("matchLabels", &self.match_labels)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverSelectorApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverSelectorApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverSelectorApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.dns_names),
-            1 => decode::optional_vec(map, &mut self.dns_zones),
-            2 => decode::optional(map, &mut self.match_labels),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverSelectorApply {
-    /// Sets `dnsNames`.
-    pub fn dns_names(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.dns_names = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `dnsZones`.
-    pub fn dns_zones(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.dns_zones = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `matchLabels`.
-    pub fn match_labels(
-        mut self,
-        value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
-        >,
-    ) -> Self {
-        self.match_labels = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverSelectorApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[("matchLabels", M::Map(&M::Free))],
-    };
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverSelector {
-    type Apply = IssuerSpecAcmeSolverSelectorApply;
 }
 /// The apply configuration of [`IssuerSpecCa`](crate::cert_manager_io_v1::IssuerSpecCa): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -8645,7 +3109,10 @@ impl IssuerSpecCaApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.crl_distribution_points = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.crl_distribution_points,
+            value,
+        );
         self
     }
     /// Sets `issuingCertificateURLs`.
@@ -8653,8 +3120,9 @@ impl IssuerSpecCaApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.issuing_certificate_urls = Some(
-            value.into_iter().map(Into::into).collect(),
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.issuing_certificate_urls,
+            value,
         );
         self
     }
@@ -8663,12 +3131,12 @@ impl IssuerSpecCaApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.ocsp_servers = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.ocsp_servers, value);
         self
     }
     /// Sets `secretName`.
     pub fn secret_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.secret_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_name, value);
         self
     }
 }
@@ -8742,12 +3210,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecSecretRefA
 impl IssuerSpecSecretRefApply {
     /// Sets `key`.
     pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.key, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
 }
@@ -8821,7 +3289,10 @@ impl IssuerSpecSelfSignedApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.crl_distribution_points = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.crl_distribution_points,
+            value,
+        );
         self
     }
 }
@@ -8903,12 +3374,12 @@ impl IssuerSpecServiceAccountRefApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.audiences = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.audiences, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
 }
@@ -9025,12 +3496,12 @@ impl IssuerSpecVaultApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthApply>,
     ) -> Self {
-        self.auth = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.auth, value);
         self
     }
     /// Sets `caBundle`.
     pub fn ca_bundle(mut self, value: impl Into<::kubegen_runtime::ByteString>) -> Self {
-        self.ca_bundle = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ca_bundle, value);
         self
     }
     /// Sets `caBundleSecretRef`.
@@ -9038,7 +3509,10 @@ impl IssuerSpecVaultApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
-        self.ca_bundle_secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.ca_bundle_secret_ref,
+            value,
+        );
         self
     }
     /// Sets `clientCertSecretRef`.
@@ -9046,7 +3520,10 @@ impl IssuerSpecVaultApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
-        self.client_cert_secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.client_cert_secret_ref,
+            value,
+        );
         self
     }
     /// Sets `clientKeySecretRef`.
@@ -9054,27 +3531,30 @@ impl IssuerSpecVaultApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
-        self.client_key_secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.client_key_secret_ref,
+            value,
+        );
         self
     }
     /// Sets `namespace`.
     pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.namespace, value);
         self
     }
     /// Sets `path`.
     pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.path, value);
         self
     }
     /// Sets `server`.
     pub fn server(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.server = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.server, value);
         self
     }
     /// Sets `serverName`.
     pub fn server_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.server_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.server_name, value);
         self
     }
 }
@@ -9216,7 +3696,7 @@ impl IssuerSpecVaultAuthApply {
             crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAppRoleApply,
         >,
     ) -> Self {
-        self.app_role = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.app_role, value);
         self
     }
     /// Sets `aws`.
@@ -9224,7 +3704,7 @@ impl IssuerSpecVaultAuthApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAwsApply>,
     ) -> Self {
-        self.aws = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.aws, value);
         self
     }
     /// Sets `clientCertificate`.
@@ -9234,7 +3714,10 @@ impl IssuerSpecVaultAuthApply {
             crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthClientCertificateApply,
         >,
     ) -> Self {
-        self.client_certificate = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.client_certificate,
+            value,
+        );
         self
     }
     /// Sets `kubernetes`.
@@ -9244,7 +3727,7 @@ impl IssuerSpecVaultAuthApply {
             crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthKubernetesApply,
         >,
     ) -> Self {
-        self.kubernetes = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.kubernetes, value);
         self
     }
     /// Sets `tokenSecretRef`.
@@ -9252,7 +3735,7 @@ impl IssuerSpecVaultAuthApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
-        self.token_secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.token_secret_ref, value);
         self
     }
 }
@@ -9386,12 +3869,12 @@ for IssuerSpecVaultAuthAppRoleApply {
 impl IssuerSpecVaultAuthAppRoleApply {
     /// Sets `path`.
     pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.path, value);
         self
     }
     /// Sets `roleId`.
     pub fn role_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.role_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.role_id, value);
         self
     }
     /// Sets `secretRef`.
@@ -9399,7 +3882,7 @@ impl IssuerSpecVaultAuthAppRoleApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
-        self.secret_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_ref, value);
         self
     }
 }
@@ -9510,22 +3993,22 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVaultAuthA
 impl IssuerSpecVaultAuthAwsApply {
     /// Sets `iamRoleArn`.
     pub fn iam_role_arn(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.iam_role_arn = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.iam_role_arn, value);
         self
     }
     /// Sets `mountPath`.
     pub fn mount_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.mount_path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.mount_path, value);
         self
     }
     /// Sets `region`.
     pub fn region(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.region = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.region, value);
         self
     }
     /// Sets `role`.
     pub fn role(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.role = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.role, value);
         self
     }
     /// Sets `serviceAccountRef`.
@@ -9535,7 +4018,10 @@ impl IssuerSpecVaultAuthAwsApply {
             crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply,
         >,
     ) -> Self {
-        self.service_account_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.service_account_ref,
+            value,
+        );
         self
     }
     /// Sets `vaultHeaderValue`.
@@ -9543,7 +4029,7 @@ impl IssuerSpecVaultAuthAwsApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.vault_header_value = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.vault_header_value, value);
         self
     }
 }
@@ -9645,17 +4131,17 @@ for IssuerSpecVaultAuthClientCertificateApply {
 impl IssuerSpecVaultAuthClientCertificateApply {
     /// Sets `mountPath`.
     pub fn mount_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.mount_path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.mount_path, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `secretName`.
     pub fn secret_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.secret_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_name, value);
         self
     }
 }
@@ -9752,12 +4238,12 @@ for IssuerSpecVaultAuthKubernetesApply {
 impl IssuerSpecVaultAuthKubernetesApply {
     /// Sets `mountPath`.
     pub fn mount_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.mount_path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.mount_path, value);
         self
     }
     /// Sets `role`.
     pub fn role(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.role = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.role, value);
         self
     }
     /// Sets `secretRef`.
@@ -9765,7 +4251,7 @@ impl IssuerSpecVaultAuthKubernetesApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
-        self.secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.secret_ref, value);
         self
     }
     /// Sets `serviceAccountRef`.
@@ -9775,7 +4261,10 @@ impl IssuerSpecVaultAuthKubernetesApply {
             crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply,
         >,
     ) -> Self {
-        self.service_account_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.service_account_ref,
+            value,
+        );
         self
     }
 }
@@ -9887,7 +4376,7 @@ impl IssuerSpecVenafiApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecVenafiCloudApply>,
     ) -> Self {
-        self.cloud = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.cloud, value);
         self
     }
     /// Sets `ngts`.
@@ -9895,7 +4384,7 @@ impl IssuerSpecVenafiApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecVenafiNgtsApply>,
     ) -> Self {
-        self.ngts = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.ngts, value);
         self
     }
     /// Sets `tpp`.
@@ -9903,12 +4392,12 @@ impl IssuerSpecVenafiApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecVenafiTppApply>,
     ) -> Self {
-        self.tpp = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.tpp, value);
         self
     }
     /// Sets `zone`.
     pub fn zone(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.zone = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.zone, value);
         self
     }
 }
@@ -10019,12 +4508,12 @@ impl IssuerSpecVenafiCloudApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
-        self.api_token_secret_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.api_token_secret_ref, value);
         self
     }
     /// Sets `url`.
     pub fn url(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.url = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.url, value);
         self
     }
 }
@@ -10113,7 +4602,7 @@ for IssuerSpecVenafiCredentialsRefApply {
 impl IssuerSpecVenafiCredentialsRefApply {
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
 }
@@ -10208,22 +4697,22 @@ impl IssuerSpecVenafiNgtsApply {
             crate::cert_manager_io_v1::apply::IssuerSpecVenafiCredentialsRefApply,
         >,
     ) -> Self {
-        self.credentials_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.credentials_ref, value);
         self
     }
     /// Sets `tokenEndpoint`.
     pub fn token_endpoint(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.token_endpoint = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.token_endpoint, value);
         self
     }
     /// Sets `tsgID`.
     pub fn tsg_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.tsg_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.tsg_id, value);
         self
     }
     /// Sets `url`.
     pub fn url(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.url = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.url, value);
         self
     }
 }
@@ -10328,7 +4817,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiTppA
 impl IssuerSpecVenafiTppApply {
     /// Sets `caBundle`.
     pub fn ca_bundle(mut self, value: impl Into<::kubegen_runtime::ByteString>) -> Self {
-        self.ca_bundle = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ca_bundle, value);
         self
     }
     /// Sets `caBundleSecretRef`.
@@ -10336,7 +4825,10 @@ impl IssuerSpecVenafiTppApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
-        self.ca_bundle_secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.ca_bundle_secret_ref,
+            value,
+        );
         self
     }
     /// Sets `credentialsRef`.
@@ -10346,12 +4838,12 @@ impl IssuerSpecVenafiTppApply {
             crate::cert_manager_io_v1::apply::IssuerSpecVenafiCredentialsRefApply,
         >,
     ) -> Self {
-        self.credentials_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.credentials_ref, value);
         self
     }
     /// Sets `url`.
     pub fn url(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.url = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.url, value);
         self
     }
 }
@@ -10451,7 +4943,7 @@ impl IssuerStatusApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerStatusAcmeApply>,
     ) -> Self {
-        self.acme = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.acme, value);
         self
     }
     /// Sets `conditions`.
@@ -10463,7 +4955,7 @@ impl IssuerStatusApply {
             >,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
 }
@@ -10574,7 +5066,7 @@ impl IssuerStatusAcmeApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.last_private_key_hash = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_private_key_hash, value);
         self
     }
     /// Sets `lastRegisteredEmail`.
@@ -10582,12 +5074,12 @@ impl IssuerStatusAcmeApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.last_registered_email = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_registered_email, value);
         self
     }
     /// Sets `uri`.
     pub fn uri(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.uri = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.uri, value);
         self
     }
 }
@@ -10686,22 +5178,22 @@ impl IssuerStatusConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
@@ -10709,12 +5201,12 @@ impl IssuerStatusConditionApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::IssuerStatusConditionStatus>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -10816,7 +5308,7 @@ impl IssuerApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -10824,7 +5316,7 @@ impl IssuerApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -10832,7 +5324,7 @@ impl IssuerApply {
         mut self,
         value: impl Into<crate::cert_manager_io_v1::apply::IssuerStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
