@@ -13,8 +13,8 @@ impl p::Message for crate::admissionregistration_v1::AuditAnnotation {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.key = field.string("key")?,
-            2u32 => self.value_expression = field.string("valueExpression")?,
+            1u32 => field.set_string(&mut self.key, "key")?,
+            2u32 => field.set_string(&mut self.value_expression, "valueExpression")?,
             _ => {}
         }
         Ok(())
@@ -40,8 +40,8 @@ impl p::Message for crate::admissionregistration_v1::ExpressionWarning {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            2u32 => self.field_ref = field.string("fieldRef")?,
-            3u32 => self.warning = field.string("warning")?,
+            2u32 => field.set_string(&mut self.field_ref, "fieldRef")?,
+            3u32 => field.set_string(&mut self.warning, "warning")?,
             _ => {}
         }
         Ok(())
@@ -67,8 +67,8 @@ impl p::Message for crate::admissionregistration_v1::MatchCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.expression = field.string("expression")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.expression, "expression")?,
             _ => {}
         }
         Ok(())
@@ -94,20 +94,8 @@ impl p::Message for crate::admissionregistration_v1::MatchResources {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.namespace_selector.get_or_insert_default(),
-                        "namespaceSelector",
-                    )?
-            }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.object_selector.get_or_insert_default(),
-                        "objectSelector",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.namespace_selector, "namespaceSelector")?,
+            2u32 => field.merge_boxed(&mut self.object_selector, "objectSelector")?,
             3u32 => {
                 field
                     .push_message(
@@ -122,11 +110,7 @@ impl p::Message for crate::admissionregistration_v1::MatchResources {
                         "excludeResourceRules",
                     )?
             }
-            7u32 => {
-                self.match_policy = ::std::option::Option::Some(
-                    field.string("matchPolicy")?,
-                );
-            }
+            7u32 => field.set_optional_string(&mut self.match_policy, "matchPolicy")?,
             _ => {}
         }
         Ok(())
@@ -165,22 +149,12 @@ impl p::Message for crate::admissionregistration_v1::MutatingWebhook {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => field.merge_message(&mut self.client_config, "clientConfig")?,
             3u32 => field.push_message(self.rules.get_or_insert_default(), "rules")?,
-            4u32 => {
-                self.failure_policy = ::std::option::Option::Some(
-                    field.string("failurePolicy")?,
-                );
-            }
-            5u32 => {
-                field
-                    .merge_message(
-                        &mut **self.namespace_selector.get_or_insert_default(),
-                        "namespaceSelector",
-                    )?
-            }
-            6u32 => self.side_effects = field.string("sideEffects")?,
+            4u32 => field.set_optional_string(&mut self.failure_policy, "failurePolicy")?,
+            5u32 => field.merge_boxed(&mut self.namespace_selector, "namespaceSelector")?,
+            6u32 => field.set_string(&mut self.side_effects, "sideEffects")?,
             7u32 => {
                 self.timeout_seconds = ::std::option::Option::Some(
                     field.int32("timeoutSeconds")?,
@@ -188,28 +162,20 @@ impl p::Message for crate::admissionregistration_v1::MutatingWebhook {
             }
             8u32 => {
                 field
-                    .push(
+                    .push_string(
                         &mut self.admission_review_versions,
-                        field.string("admissionReviewVersions")?,
-                    )
-            }
-            9u32 => {
-                self.match_policy = ::std::option::Option::Some(
-                    field.string("matchPolicy")?,
-                );
-            }
-            10u32 => {
-                self.reinvocation_policy = ::std::option::Option::Some(
-                    field.string("reinvocationPolicy")?,
-                );
-            }
-            11u32 => {
-                field
-                    .merge_message(
-                        &mut **self.object_selector.get_or_insert_default(),
-                        "objectSelector",
+                        "admissionReviewVersions",
                     )?
             }
+            9u32 => field.set_optional_string(&mut self.match_policy, "matchPolicy")?,
+            10u32 => {
+                field
+                    .set_optional_string(
+                        &mut self.reinvocation_policy,
+                        "reinvocationPolicy",
+                    )?
+            }
+            11u32 => field.merge_boxed(&mut self.object_selector, "objectSelector")?,
             12u32 => {
                 field
                     .push_message(
@@ -312,9 +278,7 @@ impl p::Message for crate::admissionregistration_v1::MutatingWebhookConfiguratio
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -330,10 +294,10 @@ impl p::Message for crate::admissionregistration_v1::NamedRuleWithOperations {
         match field.number {
             1u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.resource_names.get_or_insert_default(),
-                        field.string("resourceNames")?,
-                    )
+                        "resourceNames",
+                    )?
             }
             2u32 => {
                 p::merge_inline(
@@ -343,10 +307,10 @@ impl p::Message for crate::admissionregistration_v1::NamedRuleWithOperations {
                         match field.number {
                             1u32 => {
                                 field
-                                    .push(
+                                    .push_string(
                                         self.operations.get_or_insert_default(),
-                                        field.string("operations")?,
-                                    )
+                                        "operations",
+                                    )?
                             }
                             2u32 => {
                                 p::merge_inline(
@@ -356,30 +320,26 @@ impl p::Message for crate::admissionregistration_v1::NamedRuleWithOperations {
                                         match field.number {
                                             1u32 => {
                                                 field
-                                                    .push(
+                                                    .push_string(
                                                         self.api_groups.get_or_insert_default(),
-                                                        field.string("apiGroups")?,
-                                                    )
+                                                        "apiGroups",
+                                                    )?
                                             }
                                             2u32 => {
                                                 field
-                                                    .push(
+                                                    .push_string(
                                                         self.api_versions.get_or_insert_default(),
-                                                        field.string("apiVersions")?,
-                                                    )
+                                                        "apiVersions",
+                                                    )?
                                             }
                                             3u32 => {
                                                 field
-                                                    .push(
+                                                    .push_string(
                                                         self.resources.get_or_insert_default(),
-                                                        field.string("resources")?,
-                                                    )
+                                                        "resources",
+                                                    )?
                                             }
-                                            4u32 => {
-                                                self.scope = ::std::option::Option::Some(
-                                                    field.string("scope")?,
-                                                );
-                                            }
+                                            4u32 => field.set_optional_string(&mut self.scope, "scope")?,
                                             _ => {}
                                         }
                                         Ok(())
@@ -447,8 +407,8 @@ impl p::Message for crate::admissionregistration_v1::ParamKind {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.api_version = field.non_empty_string("apiVersion")?,
-            2u32 => self.kind = field.non_empty_string("kind")?,
+            1u32 => field.set_non_empty_string(&mut self.api_version, "apiVersion")?,
+            2u32 => field.set_non_empty_string(&mut self.kind, "kind")?,
             _ => {}
         }
         Ok(())
@@ -472,19 +432,15 @@ impl p::Message for crate::admissionregistration_v1::ParamRef {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.non_empty_string("name")?,
-            2u32 => self.namespace = field.non_empty_string("namespace")?,
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.selector.get_or_insert_default(),
-                        "selector",
-                    )?
-            }
+            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
+            2u32 => field.set_non_empty_string(&mut self.namespace, "namespace")?,
+            3u32 => field.merge_boxed(&mut self.selector, "selector")?,
             4u32 => {
-                self.parameter_not_found_action = ::std::option::Option::Some(
-                    field.string("parameterNotFoundAction")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.parameter_not_found_action,
+                        "parameterNotFoundAction",
+                    )?
             }
             _ => {}
         }
@@ -517,11 +473,7 @@ impl p::Message for crate::admissionregistration_v1::RuleWithOperations {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                field
-                    .push(
-                        self.operations.get_or_insert_default(),
-                        field.string("operations")?,
-                    )
+                field.push_string(self.operations.get_or_insert_default(), "operations")?
             }
             2u32 => {
                 p::merge_inline(
@@ -531,30 +483,26 @@ impl p::Message for crate::admissionregistration_v1::RuleWithOperations {
                         match field.number {
                             1u32 => {
                                 field
-                                    .push(
+                                    .push_string(
                                         self.api_groups.get_or_insert_default(),
-                                        field.string("apiGroups")?,
-                                    )
+                                        "apiGroups",
+                                    )?
                             }
                             2u32 => {
                                 field
-                                    .push(
+                                    .push_string(
                                         self.api_versions.get_or_insert_default(),
-                                        field.string("apiVersions")?,
-                                    )
+                                        "apiVersions",
+                                    )?
                             }
                             3u32 => {
                                 field
-                                    .push(
+                                    .push_string(
                                         self.resources.get_or_insert_default(),
-                                        field.string("resources")?,
-                                    )
+                                        "resources",
+                                    )?
                             }
-                            4u32 => {
-                                self.scope = ::std::option::Option::Some(
-                                    field.string("scope")?,
-                                );
-                            }
+                            4u32 => field.set_optional_string(&mut self.scope, "scope")?,
                             _ => {}
                         }
                         Ok(())
@@ -606,9 +554,9 @@ impl p::Message for crate::admissionregistration_v1::ServiceReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.namespace = field.string("namespace")?,
-            2u32 => self.name = field.string("name")?,
-            3u32 => self.path = ::std::option::Option::Some(field.string("path")?),
+            1u32 => field.set_string(&mut self.namespace, "namespace")?,
+            2u32 => field.set_string(&mut self.name, "name")?,
+            3u32 => field.set_optional_string(&mut self.path, "path")?,
             4u32 => self.port = ::std::option::Option::Some(field.int32("port")?),
             _ => {}
         }
@@ -671,8 +619,8 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicy {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -701,7 +649,7 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicyBi
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -728,9 +676,7 @@ for crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -745,27 +691,15 @@ for crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.policy_name = field.non_empty_string("policyName")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.param_ref.get_or_insert_default(),
-                        "paramRef",
-                    )?
-            }
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.match_resources.get_or_insert_default(),
-                        "matchResources",
-                    )?
-            }
+            1u32 => field.set_non_empty_string(&mut self.policy_name, "policyName")?,
+            2u32 => field.merge_boxed(&mut self.param_ref, "paramRef")?,
+            3u32 => field.merge_boxed(&mut self.match_resources, "matchResources")?,
             4u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.validation_actions.get_or_insert_default(),
-                        field.string("validationActions")?,
-                    )
+                        "validationActions",
+                    )?
             }
             _ => {}
         }
@@ -801,9 +735,7 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicyLi
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -817,20 +749,8 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicySp
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.param_kind.get_or_insert_default(),
-                        "paramKind",
-                    )?
-            }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.match_constraints.get_or_insert_default(),
-                        "matchConstraints",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.param_kind, "paramKind")?,
+            2u32 => field.merge_boxed(&mut self.match_constraints, "matchConstraints")?,
             3u32 => {
                 field
                     .push_message(
@@ -838,11 +758,7 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicySp
                         "validations",
                     )?
             }
-            4u32 => {
-                self.failure_policy = ::std::option::Option::Some(
-                    field.string("failurePolicy")?,
-                );
-            }
+            4u32 => field.set_optional_string(&mut self.failure_policy, "failurePolicy")?,
             5u32 => {
                 field
                     .push_message(
@@ -915,13 +831,7 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicySt
                     )
                     .filter(|value| *value != 0);
             }
-            2u32 => {
-                field
-                    .merge_message(
-                        self.type_checking.get_or_insert_default(),
-                        "typeChecking",
-                    )?
-            }
+            2u32 => field.merge_optional(&mut self.type_checking, "typeChecking")?,
             3u32 => {
                 field
                     .push_message(self.conditions.get_or_insert_default(), "conditions")?
@@ -955,22 +865,12 @@ impl p::Message for crate::admissionregistration_v1::ValidatingWebhook {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => field.merge_message(&mut self.client_config, "clientConfig")?,
             3u32 => field.push_message(self.rules.get_or_insert_default(), "rules")?,
-            4u32 => {
-                self.failure_policy = ::std::option::Option::Some(
-                    field.string("failurePolicy")?,
-                );
-            }
-            5u32 => {
-                field
-                    .merge_message(
-                        &mut **self.namespace_selector.get_or_insert_default(),
-                        "namespaceSelector",
-                    )?
-            }
-            6u32 => self.side_effects = field.string("sideEffects")?,
+            4u32 => field.set_optional_string(&mut self.failure_policy, "failurePolicy")?,
+            5u32 => field.merge_boxed(&mut self.namespace_selector, "namespaceSelector")?,
+            6u32 => field.set_string(&mut self.side_effects, "sideEffects")?,
             7u32 => {
                 self.timeout_seconds = ::std::option::Option::Some(
                     field.int32("timeoutSeconds")?,
@@ -978,23 +878,13 @@ impl p::Message for crate::admissionregistration_v1::ValidatingWebhook {
             }
             8u32 => {
                 field
-                    .push(
+                    .push_string(
                         &mut self.admission_review_versions,
-                        field.string("admissionReviewVersions")?,
-                    )
-            }
-            9u32 => {
-                self.match_policy = ::std::option::Option::Some(
-                    field.string("matchPolicy")?,
-                );
-            }
-            10u32 => {
-                field
-                    .merge_message(
-                        &mut **self.object_selector.get_or_insert_default(),
-                        "objectSelector",
+                        "admissionReviewVersions",
                     )?
             }
+            9u32 => field.set_optional_string(&mut self.match_policy, "matchPolicy")?,
+            10u32 => field.merge_boxed(&mut self.object_selector, "objectSelector")?,
             11u32 => {
                 field
                     .push_message(
@@ -1095,9 +985,7 @@ impl p::Message for crate::admissionregistration_v1::ValidatingWebhookConfigurat
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -1111,11 +999,15 @@ impl p::Message for crate::admissionregistration_v1::Validation {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.expression = field.string("expression")?,
-            2u32 => self.message = field.non_empty_string("message")?,
-            3u32 => self.reason = ::std::option::Option::Some(field.string("reason")?),
+            1u32 => field.set_string(&mut self.expression, "expression")?,
+            2u32 => field.set_non_empty_string(&mut self.message, "message")?,
+            3u32 => field.set_optional_string(&mut self.reason, "reason")?,
             4u32 => {
-                self.message_expression = field.non_empty_string("messageExpression")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.message_expression,
+                        "messageExpression",
+                    )?
             }
             _ => {}
         }
@@ -1147,8 +1039,8 @@ impl p::Message for crate::admissionregistration_v1::Variable {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.expression = field.string("expression")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.expression, "expression")?,
             _ => {}
         }
         Ok(())
@@ -1174,18 +1066,12 @@ impl p::Message for crate::admissionregistration_v1::WebhookClientConfig {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.service.get_or_insert_default(),
-                        "service",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.service, "service")?,
             2u32 => {
                 self.ca_bundle = ::std::option::Option::Some(p::byte_string(&field)?)
                     .filter(|value| !value.0.is_empty());
             }
-            3u32 => self.url = ::std::option::Option::Some(field.string("url")?),
+            3u32 => field.set_optional_string(&mut self.url, "url")?,
             _ => {}
         }
         Ok(())

@@ -13,7 +13,7 @@ impl p::Message for crate::admissionregistration_v1alpha1::ApplyConfiguration {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.expression = field.non_empty_string("expression")?,
+            1u32 => field.set_non_empty_string(&mut self.expression, "expression")?,
             _ => {}
         }
         Ok(())
@@ -34,7 +34,7 @@ impl p::Message for crate::admissionregistration_v1alpha1::JSONPatch {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.expression = field.non_empty_string("expression")?,
+            1u32 => field.set_non_empty_string(&mut self.expression, "expression")?,
             _ => {}
         }
         Ok(())
@@ -55,8 +55,8 @@ impl p::Message for crate::admissionregistration_v1alpha1::MatchCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.expression = field.string("expression")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.expression, "expression")?,
             _ => {}
         }
         Ok(())
@@ -82,20 +82,8 @@ impl p::Message for crate::admissionregistration_v1alpha1::MatchResources {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.namespace_selector.get_or_insert_default(),
-                        "namespaceSelector",
-                    )?
-            }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.object_selector.get_or_insert_default(),
-                        "objectSelector",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.namespace_selector, "namespaceSelector")?,
+            2u32 => field.merge_boxed(&mut self.object_selector, "objectSelector")?,
             3u32 => {
                 field
                     .push_message(
@@ -110,11 +98,7 @@ impl p::Message for crate::admissionregistration_v1alpha1::MatchResources {
                         "excludeResourceRules",
                     )?
             }
-            7u32 => {
-                self.match_policy = ::std::option::Option::Some(
-                    field.string("matchPolicy")?,
-                );
-            }
+            7u32 => field.set_optional_string(&mut self.match_policy, "matchPolicy")?,
             _ => {}
         }
         Ok(())
@@ -154,7 +138,7 @@ impl p::Message for crate::admissionregistration_v1alpha1::MutatingAdmissionPoli
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -182,7 +166,7 @@ for crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBinding {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -209,9 +193,7 @@ for crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBindingList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -226,21 +208,9 @@ for crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBindingSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.policy_name = field.non_empty_string("policyName")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.param_ref.get_or_insert_default(),
-                        "paramRef",
-                    )?
-            }
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.match_resources.get_or_insert_default(),
-                        "matchResources",
-                    )?
-            }
+            1u32 => field.set_non_empty_string(&mut self.policy_name, "policyName")?,
+            2u32 => field.merge_boxed(&mut self.param_ref, "paramRef")?,
+            3u32 => field.merge_boxed(&mut self.match_resources, "matchResources")?,
             _ => {}
         }
         Ok(())
@@ -270,9 +240,7 @@ impl p::Message for crate::admissionregistration_v1alpha1::MutatingAdmissionPoli
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -286,31 +254,15 @@ impl p::Message for crate::admissionregistration_v1alpha1::MutatingAdmissionPoli
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.param_kind.get_or_insert_default(),
-                        "paramKind",
-                    )?
-            }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.match_constraints.get_or_insert_default(),
-                        "matchConstraints",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.param_kind, "paramKind")?,
+            2u32 => field.merge_boxed(&mut self.match_constraints, "matchConstraints")?,
             3u32 => {
                 field.push_message(self.variables.get_or_insert_default(), "variables")?
             }
             4u32 => {
                 field.push_message(self.mutations.get_or_insert_default(), "mutations")?
             }
-            5u32 => {
-                self.failure_policy = ::std::option::Option::Some(
-                    field.string("failurePolicy")?,
-                );
-            }
+            5u32 => field.set_optional_string(&mut self.failure_policy, "failurePolicy")?,
             6u32 => {
                 field
                     .push_message(
@@ -319,7 +271,11 @@ impl p::Message for crate::admissionregistration_v1alpha1::MutatingAdmissionPoli
                     )?
             }
             7u32 => {
-                self.reinvocation_policy = field.non_empty_string("reinvocationPolicy")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.reinvocation_policy,
+                        "reinvocationPolicy",
+                    )?
             }
             _ => {}
         }
@@ -368,18 +324,12 @@ impl p::Message for crate::admissionregistration_v1alpha1::Mutation {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            2u32 => self.patch_type = field.string("patchType")?,
+            2u32 => field.set_string(&mut self.patch_type, "patchType")?,
             3u32 => {
                 field
-                    .merge_message(
-                        self.apply_configuration.get_or_insert_default(),
-                        "applyConfiguration",
-                    )?
+                    .merge_optional(&mut self.apply_configuration, "applyConfiguration")?
             }
-            4u32 => {
-                field
-                    .merge_message(self.json_patch.get_or_insert_default(), "jsonPatch")?
-            }
+            4u32 => field.merge_optional(&mut self.json_patch, "jsonPatch")?,
             _ => {}
         }
         Ok(())
@@ -409,10 +359,10 @@ impl p::Message for crate::admissionregistration_v1alpha1::NamedRuleWithOperatio
         match field.number {
             1u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.resource_names.get_or_insert_default(),
-                        field.string("resourceNames")?,
-                    )
+                        "resourceNames",
+                    )?
             }
             2u32 => {
                 p::merge_inline(
@@ -422,10 +372,10 @@ impl p::Message for crate::admissionregistration_v1alpha1::NamedRuleWithOperatio
                         match field.number {
                             1u32 => {
                                 field
-                                    .push(
+                                    .push_string(
                                         self.operations.get_or_insert_default(),
-                                        field.string("operations")?,
-                                    )
+                                        "operations",
+                                    )?
                             }
                             2u32 => {
                                 p::merge_inline(
@@ -435,30 +385,26 @@ impl p::Message for crate::admissionregistration_v1alpha1::NamedRuleWithOperatio
                                         match field.number {
                                             1u32 => {
                                                 field
-                                                    .push(
+                                                    .push_string(
                                                         self.api_groups.get_or_insert_default(),
-                                                        field.string("apiGroups")?,
-                                                    )
+                                                        "apiGroups",
+                                                    )?
                                             }
                                             2u32 => {
                                                 field
-                                                    .push(
+                                                    .push_string(
                                                         self.api_versions.get_or_insert_default(),
-                                                        field.string("apiVersions")?,
-                                                    )
+                                                        "apiVersions",
+                                                    )?
                                             }
                                             3u32 => {
                                                 field
-                                                    .push(
+                                                    .push_string(
                                                         self.resources.get_or_insert_default(),
-                                                        field.string("resources")?,
-                                                    )
+                                                        "resources",
+                                                    )?
                                             }
-                                            4u32 => {
-                                                self.scope = ::std::option::Option::Some(
-                                                    field.string("scope")?,
-                                                );
-                                            }
+                                            4u32 => field.set_optional_string(&mut self.scope, "scope")?,
                                             _ => {}
                                         }
                                         Ok(())
@@ -527,8 +473,8 @@ impl p::Message for crate::admissionregistration_v1alpha1::ParamKind {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.api_version = field.non_empty_string("apiVersion")?,
-            2u32 => self.kind = field.non_empty_string("kind")?,
+            1u32 => field.set_non_empty_string(&mut self.api_version, "apiVersion")?,
+            2u32 => field.set_non_empty_string(&mut self.kind, "kind")?,
             _ => {}
         }
         Ok(())
@@ -552,19 +498,15 @@ impl p::Message for crate::admissionregistration_v1alpha1::ParamRef {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.non_empty_string("name")?,
-            2u32 => self.namespace = field.non_empty_string("namespace")?,
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.selector.get_or_insert_default(),
-                        "selector",
-                    )?
-            }
+            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
+            2u32 => field.set_non_empty_string(&mut self.namespace, "namespace")?,
+            3u32 => field.merge_boxed(&mut self.selector, "selector")?,
             4u32 => {
-                self.parameter_not_found_action = ::std::option::Option::Some(
-                    field.string("parameterNotFoundAction")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.parameter_not_found_action,
+                        "parameterNotFoundAction",
+                    )?
             }
             _ => {}
         }
@@ -596,8 +538,8 @@ impl p::Message for crate::admissionregistration_v1alpha1::Variable {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.expression = field.string("expression")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.expression, "expression")?,
             _ => {}
         }
         Ok(())

@@ -13,7 +13,7 @@ impl p::Message for crate::admissionregistration_v1beta1::ApplyConfiguration {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.expression = field.non_empty_string("expression")?,
+            1u32 => field.set_non_empty_string(&mut self.expression, "expression")?,
             _ => {}
         }
         Ok(())
@@ -34,7 +34,7 @@ impl p::Message for crate::admissionregistration_v1beta1::JSONPatch {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.expression = field.non_empty_string("expression")?,
+            1u32 => field.set_non_empty_string(&mut self.expression, "expression")?,
             _ => {}
         }
         Ok(())
@@ -55,8 +55,8 @@ impl p::Message for crate::admissionregistration_v1beta1::MatchCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.expression = field.string("expression")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.expression, "expression")?,
             _ => {}
         }
         Ok(())
@@ -82,20 +82,8 @@ impl p::Message for crate::admissionregistration_v1beta1::MatchResources {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.namespace_selector.get_or_insert_default(),
-                        "namespaceSelector",
-                    )?
-            }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.object_selector.get_or_insert_default(),
-                        "objectSelector",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.namespace_selector, "namespaceSelector")?,
+            2u32 => field.merge_boxed(&mut self.object_selector, "objectSelector")?,
             3u32 => {
                 field
                     .push_message(
@@ -110,11 +98,7 @@ impl p::Message for crate::admissionregistration_v1beta1::MatchResources {
                         "excludeResourceRules",
                     )?
             }
-            7u32 => {
-                self.match_policy = ::std::option::Option::Some(
-                    field.string("matchPolicy")?,
-                );
-            }
+            7u32 => field.set_optional_string(&mut self.match_policy, "matchPolicy")?,
             _ => {}
         }
         Ok(())
@@ -154,7 +138,7 @@ impl p::Message for crate::admissionregistration_v1beta1::MutatingAdmissionPolic
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -181,7 +165,7 @@ for crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBinding {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -208,9 +192,7 @@ for crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBindingList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -225,21 +207,9 @@ for crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBindingSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.policy_name = field.non_empty_string("policyName")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.param_ref.get_or_insert_default(),
-                        "paramRef",
-                    )?
-            }
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.match_resources.get_or_insert_default(),
-                        "matchResources",
-                    )?
-            }
+            1u32 => field.set_non_empty_string(&mut self.policy_name, "policyName")?,
+            2u32 => field.merge_boxed(&mut self.param_ref, "paramRef")?,
+            3u32 => field.merge_boxed(&mut self.match_resources, "matchResources")?,
             _ => {}
         }
         Ok(())
@@ -269,9 +239,7 @@ impl p::Message for crate::admissionregistration_v1beta1::MutatingAdmissionPolic
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -285,31 +253,15 @@ impl p::Message for crate::admissionregistration_v1beta1::MutatingAdmissionPolic
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.param_kind.get_or_insert_default(),
-                        "paramKind",
-                    )?
-            }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.match_constraints.get_or_insert_default(),
-                        "matchConstraints",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.param_kind, "paramKind")?,
+            2u32 => field.merge_boxed(&mut self.match_constraints, "matchConstraints")?,
             3u32 => {
                 field.push_message(self.variables.get_or_insert_default(), "variables")?
             }
             4u32 => {
                 field.push_message(self.mutations.get_or_insert_default(), "mutations")?
             }
-            5u32 => {
-                self.failure_policy = ::std::option::Option::Some(
-                    field.string("failurePolicy")?,
-                );
-            }
+            5u32 => field.set_optional_string(&mut self.failure_policy, "failurePolicy")?,
             6u32 => {
                 field
                     .push_message(
@@ -318,7 +270,11 @@ impl p::Message for crate::admissionregistration_v1beta1::MutatingAdmissionPolic
                     )?
             }
             7u32 => {
-                self.reinvocation_policy = field.non_empty_string("reinvocationPolicy")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.reinvocation_policy,
+                        "reinvocationPolicy",
+                    )?
             }
             _ => {}
         }
@@ -367,18 +323,12 @@ impl p::Message for crate::admissionregistration_v1beta1::Mutation {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            2u32 => self.patch_type = field.string("patchType")?,
+            2u32 => field.set_string(&mut self.patch_type, "patchType")?,
             3u32 => {
                 field
-                    .merge_message(
-                        self.apply_configuration.get_or_insert_default(),
-                        "applyConfiguration",
-                    )?
+                    .merge_optional(&mut self.apply_configuration, "applyConfiguration")?
             }
-            4u32 => {
-                field
-                    .merge_message(self.json_patch.get_or_insert_default(), "jsonPatch")?
-            }
+            4u32 => field.merge_optional(&mut self.json_patch, "jsonPatch")?,
             _ => {}
         }
         Ok(())
@@ -408,10 +358,10 @@ impl p::Message for crate::admissionregistration_v1beta1::NamedRuleWithOperation
         match field.number {
             1u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.resource_names.get_or_insert_default(),
-                        field.string("resourceNames")?,
-                    )
+                        "resourceNames",
+                    )?
             }
             2u32 => {
                 p::merge_inline(
@@ -421,10 +371,10 @@ impl p::Message for crate::admissionregistration_v1beta1::NamedRuleWithOperation
                         match field.number {
                             1u32 => {
                                 field
-                                    .push(
+                                    .push_string(
                                         self.operations.get_or_insert_default(),
-                                        field.string("operations")?,
-                                    )
+                                        "operations",
+                                    )?
                             }
                             2u32 => {
                                 p::merge_inline(
@@ -434,30 +384,26 @@ impl p::Message for crate::admissionregistration_v1beta1::NamedRuleWithOperation
                                         match field.number {
                                             1u32 => {
                                                 field
-                                                    .push(
+                                                    .push_string(
                                                         self.api_groups.get_or_insert_default(),
-                                                        field.string("apiGroups")?,
-                                                    )
+                                                        "apiGroups",
+                                                    )?
                                             }
                                             2u32 => {
                                                 field
-                                                    .push(
+                                                    .push_string(
                                                         self.api_versions.get_or_insert_default(),
-                                                        field.string("apiVersions")?,
-                                                    )
+                                                        "apiVersions",
+                                                    )?
                                             }
                                             3u32 => {
                                                 field
-                                                    .push(
+                                                    .push_string(
                                                         self.resources.get_or_insert_default(),
-                                                        field.string("resources")?,
-                                                    )
+                                                        "resources",
+                                                    )?
                                             }
-                                            4u32 => {
-                                                self.scope = ::std::option::Option::Some(
-                                                    field.string("scope")?,
-                                                );
-                                            }
+                                            4u32 => field.set_optional_string(&mut self.scope, "scope")?,
                                             _ => {}
                                         }
                                         Ok(())
@@ -525,8 +471,8 @@ impl p::Message for crate::admissionregistration_v1beta1::ParamKind {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.api_version = field.non_empty_string("apiVersion")?,
-            2u32 => self.kind = field.non_empty_string("kind")?,
+            1u32 => field.set_non_empty_string(&mut self.api_version, "apiVersion")?,
+            2u32 => field.set_non_empty_string(&mut self.kind, "kind")?,
             _ => {}
         }
         Ok(())
@@ -550,19 +496,15 @@ impl p::Message for crate::admissionregistration_v1beta1::ParamRef {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.non_empty_string("name")?,
-            2u32 => self.namespace = field.non_empty_string("namespace")?,
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.selector.get_or_insert_default(),
-                        "selector",
-                    )?
-            }
+            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
+            2u32 => field.set_non_empty_string(&mut self.namespace, "namespace")?,
+            3u32 => field.merge_boxed(&mut self.selector, "selector")?,
             4u32 => {
-                self.parameter_not_found_action = ::std::option::Option::Some(
-                    field.string("parameterNotFoundAction")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.parameter_not_found_action,
+                        "parameterNotFoundAction",
+                    )?
             }
             _ => {}
         }
@@ -594,8 +536,8 @@ impl p::Message for crate::admissionregistration_v1beta1::Variable {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.expression = field.string("expression")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.expression, "expression")?,
             _ => {}
         }
         Ok(())

@@ -13,15 +13,15 @@ impl p::Message for crate::apiextensions_v1::CustomResourceColumnDefinition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.type_ = field.string("type")?,
-            3u32 => self.format = field.non_empty_string("format")?,
-            4u32 => self.description = field.non_empty_string("description")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.type_, "type")?,
+            3u32 => field.set_non_empty_string(&mut self.format, "format")?,
+            4u32 => field.set_non_empty_string(&mut self.description, "description")?,
             5u32 => {
                 self.priority = ::std::option::Option::Some(field.int32("priority")?)
                     .filter(|value| *value != 0);
             }
-            6u32 => self.json_path = field.string("jsonPath")?,
+            6u32 => field.set_string(&mut self.json_path, "jsonPath")?,
             _ => {}
         }
         Ok(())
@@ -60,14 +60,8 @@ impl p::Message for crate::apiextensions_v1::CustomResourceConversion {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.strategy = field.string("strategy")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.webhook.get_or_insert_default(),
-                        "webhook",
-                    )?
-            }
+            1u32 => field.set_string(&mut self.strategy, "strategy")?,
+            2u32 => field.merge_boxed(&mut self.webhook, "webhook")?,
             _ => {}
         }
         Ok(())
@@ -95,7 +89,7 @@ impl p::Message for crate::apiextensions_v1::CustomResourceDefinition {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.spec, "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -124,11 +118,11 @@ impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             3u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            4u32 => self.reason = field.non_empty_string("reason")?,
-            5u32 => self.message = field.non_empty_string("message")?,
+            4u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            5u32 => field.set_non_empty_string(&mut self.message, "message")?,
             6u32 => {
                 self.observed_generation = ::std::option::Option::Some(
                         field.int64("observedGeneration")?,
@@ -172,9 +166,7 @@ impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -188,23 +180,16 @@ impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionNames {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.plural = field.string("plural")?,
-            2u32 => self.singular = field.non_empty_string("singular")?,
+            1u32 => field.set_string(&mut self.plural, "plural")?,
+            2u32 => field.set_non_empty_string(&mut self.singular, "singular")?,
             3u32 => {
                 field
-                    .push(
-                        self.short_names.get_or_insert_default(),
-                        field.string("shortNames")?,
-                    )
+                    .push_string(self.short_names.get_or_insert_default(), "shortNames")?
             }
-            4u32 => self.kind = field.string("kind")?,
-            5u32 => self.list_kind = field.non_empty_string("listKind")?,
+            4u32 => field.set_string(&mut self.kind, "kind")?,
+            5u32 => field.set_non_empty_string(&mut self.list_kind, "listKind")?,
             6u32 => {
-                field
-                    .push(
-                        self.categories.get_or_insert_default(),
-                        field.string("categories")?,
-                    )
+                field.push_string(self.categories.get_or_insert_default(), "categories")?
             }
             _ => {}
         }
@@ -247,17 +232,11 @@ impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.group = field.string("group")?,
+            1u32 => field.set_string(&mut self.group, "group")?,
             3u32 => field.merge_message(&mut self.names, "names")?,
-            4u32 => self.scope = field.string("scope")?,
+            4u32 => field.set_string(&mut self.scope, "scope")?,
             7u32 => field.push_message(&mut self.versions, "versions")?,
-            9u32 => {
-                field
-                    .merge_message(
-                        &mut **self.conversion.get_or_insert_default(),
-                        "conversion",
-                    )?
-            }
+            9u32 => field.merge_boxed(&mut self.conversion, "conversion")?,
             10u32 => {
                 self.preserve_unknown_fields = ::std::option::Option::Some(
                         field.bool("preserveUnknownFields")?,
@@ -310,19 +289,13 @@ impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionStatus {
                 field
                     .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.accepted_names.get_or_insert_default(),
-                        "acceptedNames",
-                    )?
-            }
+            2u32 => field.merge_boxed(&mut self.accepted_names, "acceptedNames")?,
             3u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.stored_versions.get_or_insert_default(),
-                        field.string("storedVersions")?,
-                    )
+                        "storedVersions",
+                    )?
             }
             4u32 => {
                 self.observed_generation = ::std::option::Option::Some(
@@ -364,20 +337,11 @@ impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionVersion {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => self.served = field.bool("served")?,
             3u32 => self.storage = field.bool("storage")?,
-            4u32 => {
-                field
-                    .merge_message(&mut **self.schema.get_or_insert_default(), "schema")?
-            }
-            5u32 => {
-                field
-                    .merge_message(
-                        &mut **self.subresources.get_or_insert_default(),
-                        "subresources",
-                    )?
-            }
+            4u32 => field.merge_boxed(&mut self.schema, "schema")?,
+            5u32 => field.merge_boxed(&mut self.subresources, "subresources")?,
             6u32 => {
                 field
                     .push_message(
@@ -390,9 +354,11 @@ impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionVersion {
                     .filter(|value| *value);
             }
             8u32 => {
-                self.deprecation_warning = ::std::option::Option::Some(
-                    field.string("deprecationWarning")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.deprecation_warning,
+                        "deprecationWarning",
+                    )?
             }
             9u32 => {
                 field
@@ -454,12 +420,16 @@ impl p::Message for crate::apiextensions_v1::CustomResourceSubresourceScale {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.spec_replicas_path = field.string("specReplicasPath")?,
-            2u32 => self.status_replicas_path = field.string("statusReplicasPath")?,
+            1u32 => field.set_string(&mut self.spec_replicas_path, "specReplicasPath")?,
+            2u32 => {
+                field.set_string(&mut self.status_replicas_path, "statusReplicasPath")?
+            }
             3u32 => {
-                self.label_selector_path = ::std::option::Option::Some(
-                    field.string("labelSelectorPath")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.label_selector_path,
+                        "labelSelectorPath",
+                    )?
             }
             _ => {}
         }
@@ -495,9 +465,7 @@ impl p::Message for crate::apiextensions_v1::CustomResourceSubresources {
                     ::serde_json::Value::Object(::serde_json::Map::new())
                 });
             }
-            2u32 => {
-                field.merge_message(&mut **self.scale.get_or_insert_default(), "scale")?
-            }
+            2u32 => field.merge_boxed(&mut self.scale, "scale")?,
             _ => {}
         }
         Ok(())
@@ -522,13 +490,7 @@ impl p::Message for crate::apiextensions_v1::CustomResourceValidation {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.open_apiv3_schema.get_or_insert_default(),
-                        "openAPIV3Schema",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.open_apiv3_schema, "openAPIV3Schema")?,
             _ => {}
         }
         Ok(())
@@ -550,8 +512,8 @@ impl p::Message for crate::apiextensions_v1::ExternalDocumentation {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.description = field.non_empty_string("description")?,
-            2u32 => self.url = field.non_empty_string("url")?,
+            1u32 => field.set_non_empty_string(&mut self.description, "description")?,
+            2u32 => field.set_non_empty_string(&mut self.url, "url")?,
             _ => {}
         }
         Ok(())
@@ -575,13 +537,13 @@ impl p::Message for crate::apiextensions_v1::JSONSchemaProps {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.id = field.non_empty_string("id")?,
-            2u32 => self.schema = field.non_empty_string("$schema")?,
-            3u32 => self.ref_ = ::std::option::Option::Some(field.string("$ref")?),
-            4u32 => self.description = field.non_empty_string("description")?,
-            5u32 => self.type_ = field.non_empty_string("type")?,
-            6u32 => self.format = field.non_empty_string("format")?,
-            7u32 => self.title = field.non_empty_string("title")?,
+            1u32 => field.set_non_empty_string(&mut self.id, "id")?,
+            2u32 => field.set_non_empty_string(&mut self.schema, "$schema")?,
+            3u32 => field.set_optional_string(&mut self.ref_, "$ref")?,
+            4u32 => field.set_non_empty_string(&mut self.description, "description")?,
+            5u32 => field.set_non_empty_string(&mut self.type_, "type")?,
+            6u32 => field.set_non_empty_string(&mut self.format, "format")?,
+            7u32 => field.set_non_empty_string(&mut self.title, "title")?,
             8u32 => {
                 self.default = ::std::option::Option::Some(p::json(&field, "default")?);
             }
@@ -605,7 +567,7 @@ impl p::Message for crate::apiextensions_v1::JSONSchemaProps {
             14u32 => {
                 self.min_length = ::std::option::Option::Some(field.int64("minLength")?);
             }
-            15u32 => self.pattern = field.non_empty_string("pattern")?,
+            15u32 => field.set_non_empty_string(&mut self.pattern, "pattern")?,
             16u32 => {
                 self.max_items = ::std::option::Option::Some(field.int64("maxItems")?);
             }
@@ -637,19 +599,13 @@ impl p::Message for crate::apiextensions_v1::JSONSchemaProps {
                 );
             }
             23u32 => {
-                field
-                    .push(
-                        self.required.get_or_insert_default(),
-                        field.string("required")?,
-                    )
+                field.push_string(self.required.get_or_insert_default(), "required")?
             }
-            24u32 => {
-                field.merge_message(&mut **self.items.get_or_insert_default(), "items")?
-            }
+            24u32 => field.merge_boxed(&mut self.items, "items")?,
             25u32 => field.push_message(self.all_of.get_or_insert_default(), "allOf")?,
             26u32 => field.push_message(self.one_of.get_or_insert_default(), "oneOf")?,
             27u32 => field.push_message(self.any_of.get_or_insert_default(), "anyOf")?,
-            28u32 => field.merge_message(&mut **self.not.get_or_insert_default(), "not")?,
+            28u32 => field.merge_boxed(&mut self.not, "not")?,
             29u32 => {
                 p::merge_entry(
                     &mut self.properties,
@@ -664,8 +620,8 @@ impl p::Message for crate::apiextensions_v1::JSONSchemaProps {
             }
             30u32 => {
                 field
-                    .merge_message(
-                        &mut **self.additional_properties.get_or_insert_default(),
+                    .merge_boxed(
+                        &mut self.additional_properties,
                         "additionalProperties",
                     )?
             }
@@ -693,13 +649,7 @@ impl p::Message for crate::apiextensions_v1::JSONSchemaProps {
                     Default::default,
                 )?
             }
-            33u32 => {
-                field
-                    .merge_message(
-                        &mut **self.additional_items.get_or_insert_default(),
-                        "additionalItems",
-                    )?
-            }
+            33u32 => field.merge_boxed(&mut self.additional_items, "additionalItems")?,
             34u32 => {
                 p::merge_entry(
                     &mut self.definitions,
@@ -712,13 +662,7 @@ impl p::Message for crate::apiextensions_v1::JSONSchemaProps {
                     Default::default,
                 )?
             }
-            35u32 => {
-                field
-                    .merge_message(
-                        &mut **self.external_docs.get_or_insert_default(),
-                        "externalDocs",
-                    )?
-            }
+            35u32 => field.merge_boxed(&mut self.external_docs, "externalDocs")?,
             36u32 => {
                 self.example = ::std::option::Option::Some(p::json(&field, "example")?);
             }
@@ -745,20 +689,24 @@ impl p::Message for crate::apiextensions_v1::JSONSchemaProps {
             }
             41u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.x_kubernetes_list_map_keys.get_or_insert_default(),
-                        field.string("x-kubernetes-list-map-keys")?,
-                    )
+                        "x-kubernetes-list-map-keys",
+                    )?
             }
             42u32 => {
-                self.x_kubernetes_list_type = ::std::option::Option::Some(
-                    field.string("x-kubernetes-list-type")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.x_kubernetes_list_type,
+                        "x-kubernetes-list-type",
+                    )?
             }
             43u32 => {
-                self.x_kubernetes_map_type = ::std::option::Option::Some(
-                    field.string("x-kubernetes-map-type")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.x_kubernetes_map_type,
+                        "x-kubernetes-map-type",
+                    )?
             }
             44u32 => {
                 field
@@ -1078,7 +1026,7 @@ impl p::Message for crate::apiextensions_v1::SelectableField {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.json_path = field.string("jsonPath")?,
+            1u32 => field.set_string(&mut self.json_path, "jsonPath")?,
             _ => {}
         }
         Ok(())
@@ -1100,9 +1048,9 @@ impl p::Message for crate::apiextensions_v1::ServiceReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.namespace = field.string("namespace")?,
-            2u32 => self.name = field.string("name")?,
-            3u32 => self.path = ::std::option::Option::Some(field.string("path")?),
+            1u32 => field.set_string(&mut self.namespace, "namespace")?,
+            2u32 => field.set_string(&mut self.name, "name")?,
+            3u32 => field.set_optional_string(&mut self.path, "path")?,
             4u32 => self.port = ::std::option::Option::Some(field.int32("port")?),
             _ => {}
         }
@@ -1135,13 +1083,17 @@ impl p::Message for crate::apiextensions_v1::ValidationRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.rule = field.string("rule")?,
-            2u32 => self.message = field.non_empty_string("message")?,
+            1u32 => field.set_string(&mut self.rule, "rule")?,
+            2u32 => field.set_non_empty_string(&mut self.message, "message")?,
             3u32 => {
-                self.message_expression = field.non_empty_string("messageExpression")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.message_expression,
+                        "messageExpression",
+                    )?
             }
-            4u32 => self.reason = ::std::option::Option::Some(field.string("reason")?),
-            5u32 => self.field_path = field.non_empty_string("fieldPath")?,
+            4u32 => field.set_optional_string(&mut self.reason, "reason")?,
+            5u32 => field.set_non_empty_string(&mut self.field_path, "fieldPath")?,
             6u32 => {
                 self.optional_old_self = ::std::option::Option::Some(
                     field.bool("optionalOldSelf")?,
@@ -1183,18 +1135,12 @@ impl p::Message for crate::apiextensions_v1::WebhookClientConfig {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.service.get_or_insert_default(),
-                        "service",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.service, "service")?,
             2u32 => {
                 self.ca_bundle = ::std::option::Option::Some(p::byte_string(&field)?)
                     .filter(|value| !value.0.is_empty());
             }
-            3u32 => self.url = ::std::option::Option::Some(field.string("url")?),
+            3u32 => field.set_optional_string(&mut self.url, "url")?,
             _ => {}
         }
         Ok(())
@@ -1222,19 +1168,13 @@ impl p::Message for crate::apiextensions_v1::WebhookConversion {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.client_config.get_or_insert_default(),
-                        "clientConfig",
-                    )?
-            }
+            2u32 => field.merge_boxed(&mut self.client_config, "clientConfig")?,
             3u32 => {
                 field
-                    .push(
+                    .push_string(
                         &mut self.conversion_review_versions,
-                        field.string("conversionReviewVersions")?,
-                    )
+                        "conversionReviewVersions",
+                    )?
             }
             _ => {}
         }

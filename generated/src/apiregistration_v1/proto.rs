@@ -14,8 +14,8 @@ impl p::Message for crate::apiregistration_v1::APIService {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -43,11 +43,11 @@ impl p::Message for crate::apiregistration_v1::APIServiceCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             3u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            4u32 => self.reason = field.non_empty_string("reason")?,
-            5u32 => self.message = field.non_empty_string("message")?,
+            4u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            5u32 => field.set_non_empty_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -82,9 +82,7 @@ impl p::Message for crate::apiregistration_v1::APIServiceList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -98,15 +96,9 @@ impl p::Message for crate::apiregistration_v1::APIServiceSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.service.get_or_insert_default(),
-                        "service",
-                    )?
-            }
-            2u32 => self.group = field.non_empty_string("group")?,
-            3u32 => self.version = field.non_empty_string("version")?,
+            1u32 => field.merge_boxed(&mut self.service, "service")?,
+            2u32 => field.set_non_empty_string(&mut self.group, "group")?,
+            3u32 => field.set_non_empty_string(&mut self.version, "version")?,
             4u32 => {
                 self.insecure_skip_tls_verify = ::std::option::Option::Some(
                         field.bool("insecureSkipTLSVerify")?,
@@ -186,8 +178,8 @@ impl p::Message for crate::apiregistration_v1::ServiceReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.namespace = field.non_empty_string("namespace")?,
-            2u32 => self.name = field.non_empty_string("name")?,
+            1u32 => field.set_non_empty_string(&mut self.namespace, "namespace")?,
+            2u32 => field.set_non_empty_string(&mut self.name, "name")?,
             3u32 => self.port = ::std::option::Option::Some(field.int32("port")?),
             _ => {}
         }

@@ -13,21 +13,24 @@ impl p::Message for crate::apiserverinternal_v1alpha1::ServerStorageVersion {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.api_server_id = field.non_empty_string("apiServerID")?,
-            2u32 => self.encoding_version = field.non_empty_string("encodingVersion")?,
+            1u32 => field.set_non_empty_string(&mut self.api_server_id, "apiServerID")?,
+            2u32 => {
+                field
+                    .set_non_empty_string(&mut self.encoding_version, "encodingVersion")?
+            }
             3u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.decodable_versions.get_or_insert_default(),
-                        field.string("decodableVersions")?,
-                    )
+                        "decodableVersions",
+                    )?
             }
             4u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.served_versions.get_or_insert_default(),
-                        field.string("servedVersions")?,
-                    )
+                        "servedVersions",
+                    )?
             }
             _ => {}
         }
@@ -99,8 +102,8 @@ impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersionCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             3u32 => {
                 self.observed_generation = ::std::option::Option::Some(
                         field.int64("observedGeneration")?,
@@ -108,8 +111,8 @@ impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersionCondition {
                     .filter(|value| *value != 0);
             }
             4u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            5u32 => self.reason = field.string("reason")?,
-            6u32 => self.message = field.string("message")?,
+            5u32 => field.set_string(&mut self.reason, "reason")?,
+            6u32 => field.set_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -149,9 +152,7 @@ impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersionList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -173,9 +174,11 @@ impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersionStatus {
                     )?
             }
             2u32 => {
-                self.common_encoding_version = ::std::option::Option::Some(
-                    field.string("commonEncodingVersion")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.common_encoding_version,
+                        "commonEncodingVersion",
+                    )?
             }
             3u32 => {
                 field

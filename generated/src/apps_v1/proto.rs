@@ -48,9 +48,7 @@ impl p::Message for crate::apps_v1::ControllerRevisionList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -65,8 +63,8 @@ impl p::Message for crate::apps_v1::DaemonSet {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -94,11 +92,11 @@ impl p::Message for crate::apps_v1::DaemonSetCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             3u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            4u32 => self.reason = field.non_empty_string("reason")?,
-            5u32 => self.message = field.non_empty_string("message")?,
+            4u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            5u32 => field.set_non_empty_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -133,9 +131,7 @@ impl p::Message for crate::apps_v1::DaemonSetList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -151,13 +147,7 @@ impl p::Message for crate::apps_v1::DaemonSetSpec {
         match field.number {
             1u32 => field.merge_message(&mut self.selector, "selector")?,
             2u32 => field.merge_message(&mut self.template, "template")?,
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.update_strategy.get_or_insert_default(),
-                        "updateStrategy",
-                    )?
-            }
+            3u32 => field.merge_boxed(&mut self.update_strategy, "updateStrategy")?,
             4u32 => {
                 self.min_ready_seconds = ::std::option::Option::Some(
                         field.int32("minReadySeconds")?,
@@ -298,14 +288,8 @@ impl p::Message for crate::apps_v1::DaemonSetUpdateStrategy {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.non_empty_string("type")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.rolling_update.get_or_insert_default(),
-                        "rollingUpdate",
-                    )?
-            }
+            1u32 => field.set_non_empty_string(&mut self.type_, "type")?,
+            2u32 => field.merge_boxed(&mut self.rolling_update, "rollingUpdate")?,
             _ => {}
         }
         Ok(())
@@ -331,8 +315,8 @@ impl p::Message for crate::apps_v1::Deployment {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -360,10 +344,10 @@ impl p::Message for crate::apps_v1::DeploymentCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
-            4u32 => self.reason = field.non_empty_string("reason")?,
-            5u32 => self.message = field.non_empty_string("message")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
+            4u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            5u32 => field.set_non_empty_string(&mut self.message, "message")?,
             6u32 => self.last_update_time = p::time(&field, "lastUpdateTime")?,
             7u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
             _ => {}
@@ -403,9 +387,7 @@ impl p::Message for crate::apps_v1::DeploymentList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -422,13 +404,7 @@ impl p::Message for crate::apps_v1::DeploymentSpec {
             1u32 => self.replicas = ::std::option::Option::Some(field.int32("replicas")?),
             2u32 => field.merge_message(&mut self.selector, "selector")?,
             3u32 => field.merge_message(&mut self.template, "template")?,
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.strategy.get_or_insert_default(),
-                        "strategy",
-                    )?
-            }
+            4u32 => field.merge_boxed(&mut self.strategy, "strategy")?,
             5u32 => {
                 self.min_ready_seconds = ::std::option::Option::Some(
                         field.int32("minReadySeconds")?,
@@ -587,14 +563,8 @@ impl p::Message for crate::apps_v1::DeploymentStrategy {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.non_empty_string("type")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.rolling_update.get_or_insert_default(),
-                        "rollingUpdate",
-                    )?
-            }
+            1u32 => field.set_non_empty_string(&mut self.type_, "type")?,
+            2u32 => field.merge_boxed(&mut self.rolling_update, "rollingUpdate")?,
             _ => {}
         }
         Ok(())
@@ -620,8 +590,8 @@ impl p::Message for crate::apps_v1::ReplicaSet {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -649,11 +619,11 @@ impl p::Message for crate::apps_v1::ReplicaSetCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             3u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            4u32 => self.reason = field.non_empty_string("reason")?,
-            5u32 => self.message = field.non_empty_string("message")?,
+            4u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            5u32 => field.set_non_empty_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -688,9 +658,7 @@ impl p::Message for crate::apps_v1::ReplicaSetList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -706,13 +674,7 @@ impl p::Message for crate::apps_v1::ReplicaSetSpec {
         match field.number {
             1u32 => self.replicas = ::std::option::Option::Some(field.int32("replicas")?),
             2u32 => field.merge_message(&mut self.selector, "selector")?,
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.template.get_or_insert_default(),
-                        "template",
-                    )?
-            }
+            3u32 => field.merge_boxed(&mut self.template, "template")?,
             4u32 => {
                 self.min_ready_seconds = ::std::option::Option::Some(
                         field.int32("minReadySeconds")?,
@@ -923,8 +885,8 @@ impl p::Message for crate::apps_v1::StatefulSet {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -952,11 +914,11 @@ impl p::Message for crate::apps_v1::StatefulSetCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             3u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            4u32 => self.reason = field.non_empty_string("reason")?,
-            5u32 => self.message = field.non_empty_string("message")?,
+            4u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            5u32 => field.set_non_empty_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -991,9 +953,7 @@ impl p::Message for crate::apps_v1::StatefulSetList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -1028,8 +988,8 @@ impl p::Message for crate::apps_v1::StatefulSetPersistentVolumeClaimRetentionPol
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.when_deleted = field.non_empty_string("whenDeleted")?,
-            2u32 => self.when_scaled = field.non_empty_string("whenScaled")?,
+            1u32 => field.set_non_empty_string(&mut self.when_deleted, "whenDeleted")?,
+            2u32 => field.set_non_empty_string(&mut self.when_scaled, "whenScaled")?,
             _ => {}
         }
         Ok(())
@@ -1064,22 +1024,15 @@ impl p::Message for crate::apps_v1::StatefulSetSpec {
                         "volumeClaimTemplates",
                     )?
             }
-            5u32 => {
-                self.service_name = ::std::option::Option::Some(
-                    field.string("serviceName")?,
-                );
-            }
+            5u32 => field.set_optional_string(&mut self.service_name, "serviceName")?,
             6u32 => {
-                self.pod_management_policy = field
-                    .non_empty_string("podManagementPolicy")?;
-            }
-            7u32 => {
                 field
-                    .merge_message(
-                        &mut **self.update_strategy.get_or_insert_default(),
-                        "updateStrategy",
+                    .set_non_empty_string(
+                        &mut self.pod_management_policy,
+                        "podManagementPolicy",
                     )?
             }
+            7u32 => field.merge_boxed(&mut self.update_strategy, "updateStrategy")?,
             8u32 => {
                 self.revision_history_limit = ::std::option::Option::Some(
                     field.int32("revisionHistoryLimit")?,
@@ -1093,16 +1046,12 @@ impl p::Message for crate::apps_v1::StatefulSetSpec {
             }
             10u32 => {
                 field
-                    .merge_message(
-                        &mut **self
-                            .persistent_volume_claim_retention_policy
-                            .get_or_insert_default(),
+                    .merge_boxed(
+                        &mut self.persistent_volume_claim_retention_policy,
                         "persistentVolumeClaimRetentionPolicy",
                     )?
             }
-            11u32 => {
-                field.merge_message(self.ordinals.get_or_insert_default(), "ordinals")?
-            }
+            11u32 => field.merge_optional(&mut self.ordinals, "ordinals")?,
             _ => {}
         }
         Ok(())
@@ -1186,8 +1135,13 @@ impl p::Message for crate::apps_v1::StatefulSetStatus {
                     )
                     .filter(|value| *value != 0);
             }
-            6u32 => self.current_revision = field.non_empty_string("currentRevision")?,
-            7u32 => self.update_revision = field.non_empty_string("updateRevision")?,
+            6u32 => {
+                field
+                    .set_non_empty_string(&mut self.current_revision, "currentRevision")?
+            }
+            7u32 => {
+                field.set_non_empty_string(&mut self.update_revision, "updateRevision")?
+            }
             9u32 => {
                 self.collision_count = ::std::option::Option::Some(
                     field.int32("collisionCount")?,
@@ -1252,14 +1206,8 @@ impl p::Message for crate::apps_v1::StatefulSetUpdateStrategy {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.non_empty_string("type")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        self.rolling_update.get_or_insert_default(),
-                        "rollingUpdate",
-                    )?
-            }
+            1u32 => field.set_non_empty_string(&mut self.type_, "type")?,
+            2u32 => field.merge_optional(&mut self.rolling_update, "rollingUpdate")?,
             _ => {}
         }
         Ok(())

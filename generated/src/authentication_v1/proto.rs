@@ -13,10 +13,10 @@ impl p::Message for crate::authentication_v1::BoundObjectReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.kind = field.non_empty_string("kind")?,
-            2u32 => self.api_version = field.non_empty_string("apiVersion")?,
-            3u32 => self.name = field.non_empty_string("name")?,
-            4u32 => self.uid = field.non_empty_string("uid")?,
+            1u32 => field.set_non_empty_string(&mut self.kind, "kind")?,
+            2u32 => field.set_non_empty_string(&mut self.api_version, "apiVersion")?,
+            3u32 => field.set_non_empty_string(&mut self.name, "name")?,
+            4u32 => field.set_non_empty_string(&mut self.uid, "uid")?,
             _ => {}
         }
         Ok(())
@@ -47,7 +47,7 @@ impl p::Message for crate::authentication_v1::SelfSubjectReview {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -72,13 +72,7 @@ impl p::Message for crate::authentication_v1::SelfSubjectReviewStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.user_info.get_or_insert_default(),
-                        "userInfo",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.user_info, "userInfo")?,
             _ => {}
         }
         Ok(())
@@ -100,11 +94,9 @@ impl p::Message for crate::authentication_v1::TokenRequest {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.spec, "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -132,14 +124,8 @@ impl p::Message for crate::authentication_v1::TokenRequestSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.push(&mut self.audiences, field.string("audiences")?),
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.bound_object_ref.get_or_insert_default(),
-                        "boundObjectRef",
-                    )?
-            }
+            1u32 => field.push_string(&mut self.audiences, "audiences")?,
+            3u32 => field.merge_boxed(&mut self.bound_object_ref, "boundObjectRef")?,
             4u32 => {
                 self.expiration_seconds = ::std::option::Option::Some(
                     field.int64("expirationSeconds")?,
@@ -175,7 +161,7 @@ impl p::Message for crate::authentication_v1::TokenRequestStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.token = field.string("token")?,
+            1u32 => field.set_string(&mut self.token, "token")?,
             2u32 => {
                 self.expiration_timestamp = p::time(&field, "expirationTimestamp")?
                     .unwrap_or_default();
@@ -207,7 +193,7 @@ impl p::Message for crate::authentication_v1::TokenReview {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.spec, "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -236,13 +222,9 @@ impl p::Message for crate::authentication_v1::TokenReviewSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.token = field.non_empty_string("token")?,
+            1u32 => field.set_non_empty_string(&mut self.token, "token")?,
             2u32 => {
-                field
-                    .push(
-                        self.audiences.get_or_insert_default(),
-                        field.string("audiences")?,
-                    )
+                field.push_string(self.audiences.get_or_insert_default(), "audiences")?
             }
             _ => {}
         }
@@ -275,16 +257,10 @@ impl p::Message for crate::authentication_v1::TokenReviewStatus {
                     )
                     .filter(|value| *value);
             }
-            2u32 => {
-                field.merge_message(&mut **self.user.get_or_insert_default(), "user")?
-            }
-            3u32 => self.error = field.non_empty_string("error")?,
+            2u32 => field.merge_boxed(&mut self.user, "user")?,
+            3u32 => field.set_non_empty_string(&mut self.error, "error")?,
             4u32 => {
-                field
-                    .push(
-                        self.audiences.get_or_insert_default(),
-                        field.string("audiences")?,
-                    )
+                field.push_string(self.audiences.get_or_insert_default(), "audiences")?
             }
             _ => {}
         }
@@ -318,11 +294,9 @@ impl p::Message for crate::authentication_v1::UserInfo {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.username = field.non_empty_string("username")?,
-            2u32 => self.uid = field.non_empty_string("uid")?,
-            3u32 => {
-                field.push(self.groups.get_or_insert_default(), field.string("groups")?)
-            }
+            1u32 => field.set_non_empty_string(&mut self.username, "username")?,
+            2u32 => field.set_non_empty_string(&mut self.uid, "uid")?,
+            3u32 => field.push_string(self.groups.get_or_insert_default(), "groups")?,
             4u32 => {
                 p::merge_entry(
                     &mut self.extra,

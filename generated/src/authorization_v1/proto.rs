@@ -13,7 +13,7 @@ impl p::Message for crate::authorization_v1::FieldSelectorAttributes {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.raw_selector = field.non_empty_string("rawSelector")?,
+            1u32 => field.set_non_empty_string(&mut self.raw_selector, "rawSelector")?,
             2u32 => {
                 field
                     .push_message(
@@ -46,7 +46,7 @@ impl p::Message for crate::authorization_v1::LabelSelectorAttributes {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.raw_selector = field.non_empty_string("rawSelector")?,
+            1u32 => field.set_non_empty_string(&mut self.raw_selector, "rawSelector")?,
             2u32 => {
                 field
                     .push_message(
@@ -81,7 +81,7 @@ impl p::Message for crate::authorization_v1::LocalSubjectAccessReview {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.spec, "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -110,8 +110,8 @@ impl p::Message for crate::authorization_v1::NonResourceAttributes {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.path = field.non_empty_string("path")?,
-            2u32 => self.verb = field.non_empty_string("verb")?,
+            1u32 => field.set_non_empty_string(&mut self.path, "path")?,
+            2u32 => field.set_non_empty_string(&mut self.verb, "verb")?,
             _ => {}
         }
         Ok(())
@@ -135,13 +135,13 @@ impl p::Message for crate::authorization_v1::NonResourceRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.push(&mut self.verbs, field.string("verbs")?),
+            1u32 => field.push_string(&mut self.verbs, "verbs")?,
             2u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.non_resource_urls.get_or_insert_default(),
-                        field.string("nonResourceURLs")?,
-                    )
+                        "nonResourceURLs",
+                    )?
             }
             _ => {}
         }
@@ -171,27 +171,15 @@ impl p::Message for crate::authorization_v1::ResourceAttributes {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.namespace = field.non_empty_string("namespace")?,
-            2u32 => self.verb = field.non_empty_string("verb")?,
-            3u32 => self.group = field.non_empty_string("group")?,
-            4u32 => self.version = field.non_empty_string("version")?,
-            5u32 => self.resource = field.non_empty_string("resource")?,
-            6u32 => self.subresource = field.non_empty_string("subresource")?,
-            7u32 => self.name = field.non_empty_string("name")?,
-            8u32 => {
-                field
-                    .merge_message(
-                        &mut **self.field_selector.get_or_insert_default(),
-                        "fieldSelector",
-                    )?
-            }
-            9u32 => {
-                field
-                    .merge_message(
-                        &mut **self.label_selector.get_or_insert_default(),
-                        "labelSelector",
-                    )?
-            }
+            1u32 => field.set_non_empty_string(&mut self.namespace, "namespace")?,
+            2u32 => field.set_non_empty_string(&mut self.verb, "verb")?,
+            3u32 => field.set_non_empty_string(&mut self.group, "group")?,
+            4u32 => field.set_non_empty_string(&mut self.version, "version")?,
+            5u32 => field.set_non_empty_string(&mut self.resource, "resource")?,
+            6u32 => field.set_non_empty_string(&mut self.subresource, "subresource")?,
+            7u32 => field.set_non_empty_string(&mut self.name, "name")?,
+            8u32 => field.merge_boxed(&mut self.field_selector, "fieldSelector")?,
+            9u32 => field.merge_boxed(&mut self.label_selector, "labelSelector")?,
             _ => {}
         }
         Ok(())
@@ -238,27 +226,19 @@ impl p::Message for crate::authorization_v1::ResourceRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.push(&mut self.verbs, field.string("verbs")?),
+            1u32 => field.push_string(&mut self.verbs, "verbs")?,
             2u32 => {
-                field
-                    .push(
-                        self.api_groups.get_or_insert_default(),
-                        field.string("apiGroups")?,
-                    )
+                field.push_string(self.api_groups.get_or_insert_default(), "apiGroups")?
             }
             3u32 => {
-                field
-                    .push(
-                        self.resources.get_or_insert_default(),
-                        field.string("resources")?,
-                    )
+                field.push_string(self.resources.get_or_insert_default(), "resources")?
             }
             4u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.resource_names.get_or_insert_default(),
-                        field.string("resourceNames")?,
-                    )
+                        "resourceNames",
+                    )?
             }
             _ => {}
         }
@@ -300,7 +280,7 @@ impl p::Message for crate::authorization_v1::SelfSubjectAccessReview {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.spec, "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -330,16 +310,12 @@ impl p::Message for crate::authorization_v1::SelfSubjectAccessReviewSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.resource_attributes.get_or_insert_default(),
-                        "resourceAttributes",
-                    )?
+                field.merge_boxed(&mut self.resource_attributes, "resourceAttributes")?
             }
             2u32 => {
                 field
-                    .merge_message(
-                        &mut **self.non_resource_attributes.get_or_insert_default(),
+                    .merge_boxed(
+                        &mut self.non_resource_attributes,
                         "nonResourceAttributes",
                     )?
             }
@@ -370,7 +346,7 @@ impl p::Message for crate::authorization_v1::SelfSubjectRulesReview {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.spec, "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -399,7 +375,7 @@ impl p::Message for crate::authorization_v1::SelfSubjectRulesReviewSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.namespace = field.non_empty_string("namespace")?,
+            1u32 => field.set_non_empty_string(&mut self.namespace, "namespace")?,
             _ => {}
         }
         Ok(())
@@ -422,7 +398,7 @@ impl p::Message for crate::authorization_v1::SubjectAccessReview {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.spec, "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -452,23 +428,17 @@ impl p::Message for crate::authorization_v1::SubjectAccessReviewSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.resource_attributes.get_or_insert_default(),
-                        "resourceAttributes",
-                    )?
+                field.merge_boxed(&mut self.resource_attributes, "resourceAttributes")?
             }
             2u32 => {
                 field
-                    .merge_message(
-                        &mut **self.non_resource_attributes.get_or_insert_default(),
+                    .merge_boxed(
+                        &mut self.non_resource_attributes,
                         "nonResourceAttributes",
                     )?
             }
-            3u32 => self.user = field.non_empty_string("user")?,
-            4u32 => {
-                field.push(self.groups.get_or_insert_default(), field.string("groups")?)
-            }
+            3u32 => field.set_non_empty_string(&mut self.user, "user")?,
+            4u32 => field.push_string(self.groups.get_or_insert_default(), "groups")?,
             5u32 => {
                 p::merge_entry(
                     &mut self.extra,
@@ -481,7 +451,7 @@ impl p::Message for crate::authorization_v1::SubjectAccessReviewSpec {
                     Default::default,
                 )?
             }
-            6u32 => self.uid = field.non_empty_string("uid")?,
+            6u32 => field.set_non_empty_string(&mut self.uid, "uid")?,
             _ => {}
         }
         Ok(())
@@ -528,8 +498,11 @@ impl p::Message for crate::authorization_v1::SubjectAccessReviewStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.allowed = field.bool("allowed")?,
-            2u32 => self.reason = field.non_empty_string("reason")?,
-            3u32 => self.evaluation_error = field.non_empty_string("evaluationError")?,
+            2u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            3u32 => {
+                field
+                    .set_non_empty_string(&mut self.evaluation_error, "evaluationError")?
+            }
             4u32 => {
                 self.denied = ::std::option::Option::Some(field.bool("denied")?)
                     .filter(|value| *value);
@@ -567,7 +540,10 @@ impl p::Message for crate::authorization_v1::SubjectRulesReviewStatus {
             1u32 => field.push_message(&mut self.resource_rules, "resourceRules")?,
             2u32 => field.push_message(&mut self.non_resource_rules, "nonResourceRules")?,
             3u32 => self.incomplete = field.bool("incomplete")?,
-            4u32 => self.evaluation_error = field.non_empty_string("evaluationError")?,
+            4u32 => {
+                field
+                    .set_non_empty_string(&mut self.evaluation_error, "evaluationError")?
+            }
             _ => {}
         }
         Ok(())

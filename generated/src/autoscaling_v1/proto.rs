@@ -13,9 +13,9 @@ impl p::Message for crate::autoscaling_v1::CrossVersionObjectReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.kind = field.string("kind")?,
-            2u32 => self.name = field.string("name")?,
-            3u32 => self.api_version = field.non_empty_string("apiVersion")?,
+            1u32 => field.set_string(&mut self.kind, "kind")?,
+            2u32 => field.set_string(&mut self.name, "name")?,
+            3u32 => field.set_non_empty_string(&mut self.api_version, "apiVersion")?,
             _ => {}
         }
         Ok(())
@@ -45,8 +45,8 @@ impl p::Message for crate::autoscaling_v1::HorizontalPodAutoscaler {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -74,9 +74,7 @@ impl p::Message for crate::autoscaling_v1::HorizontalPodAutoscalerList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -184,11 +182,9 @@ impl p::Message for crate::autoscaling_v1::Scale {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -240,7 +236,7 @@ impl p::Message for crate::autoscaling_v1::ScaleStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.replicas = field.int32("replicas")?,
-            2u32 => self.selector = field.non_empty_string("selector")?,
+            2u32 => field.set_non_empty_string(&mut self.selector, "selector")?,
             _ => {}
         }
         Ok(())

@@ -13,9 +13,9 @@ impl p::Message for crate::autoscaling_v2::ContainerResourceMetricSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => field.merge_message(&mut self.target, "target")?,
-            3u32 => self.container = field.string("container")?,
+            3u32 => field.set_string(&mut self.container, "container")?,
             _ => {}
         }
         Ok(())
@@ -45,9 +45,9 @@ impl p::Message for crate::autoscaling_v2::ContainerResourceMetricStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => field.merge_message(&mut self.current, "current")?,
-            3u32 => self.container = field.string("container")?,
+            3u32 => field.set_string(&mut self.container, "container")?,
             _ => {}
         }
         Ok(())
@@ -77,9 +77,9 @@ impl p::Message for crate::autoscaling_v2::CrossVersionObjectReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.kind = field.string("kind")?,
-            2u32 => self.name = field.string("name")?,
-            3u32 => self.api_version = field.non_empty_string("apiVersion")?,
+            1u32 => field.set_string(&mut self.kind, "kind")?,
+            2u32 => field.set_string(&mut self.name, "name")?,
+            3u32 => field.set_non_empty_string(&mut self.api_version, "apiVersion")?,
             _ => {}
         }
         Ok(())
@@ -163,8 +163,8 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscaler {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -192,20 +192,8 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerBehavior {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.scale_up.get_or_insert_default(),
-                        "scaleUp",
-                    )?
-            }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.scale_down.get_or_insert_default(),
-                        "scaleDown",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.scale_up, "scaleUp")?,
+            2u32 => field.merge_boxed(&mut self.scale_down, "scaleDown")?,
             _ => {}
         }
         Ok(())
@@ -231,11 +219,11 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             3u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            4u32 => self.reason = field.non_empty_string("reason")?,
-            5u32 => self.message = field.non_empty_string("message")?,
+            4u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            5u32 => field.set_non_empty_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -270,9 +258,7 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -294,13 +280,7 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerSpec {
             }
             3u32 => self.max_replicas = field.int32("maxReplicas")?,
             4u32 => field.push_message(self.metrics.get_or_insert_default(), "metrics")?,
-            5u32 => {
-                field
-                    .merge_message(
-                        &mut **self.behavior.get_or_insert_default(),
-                        "behavior",
-                    )?
-            }
+            5u32 => field.merge_boxed(&mut self.behavior, "behavior")?,
             _ => {}
         }
         Ok(())
@@ -402,7 +382,7 @@ impl p::Message for crate::autoscaling_v2::HPAScalingPolicy {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
             2u32 => self.value = field.int32("value")?,
             3u32 => self.period_seconds = field.int32("periodSeconds")?,
             _ => {}
@@ -434,11 +414,7 @@ impl p::Message for crate::autoscaling_v2::HPAScalingRules {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                self.select_policy = ::std::option::Option::Some(
-                    field.string("selectPolicy")?,
-                );
-            }
+            1u32 => field.set_optional_string(&mut self.select_policy, "selectPolicy")?,
             2u32 => {
                 field.push_message(self.policies.get_or_insert_default(), "policies")?
             }
@@ -483,14 +459,8 @@ impl p::Message for crate::autoscaling_v2::MetricIdentifier {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.selector.get_or_insert_default(),
-                        "selector",
-                    )?
-            }
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.merge_boxed(&mut self.selector, "selector")?,
             _ => {}
         }
         Ok(())
@@ -516,35 +486,12 @@ impl p::Message for crate::autoscaling_v2::MetricSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => {
-                field
-                    .merge_message(&mut **self.object.get_or_insert_default(), "object")?
-            }
-            3u32 => {
-                field.merge_message(&mut **self.pods.get_or_insert_default(), "pods")?
-            }
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.resource.get_or_insert_default(),
-                        "resource",
-                    )?
-            }
-            5u32 => {
-                field
-                    .merge_message(
-                        &mut **self.external.get_or_insert_default(),
-                        "external",
-                    )?
-            }
-            7u32 => {
-                field
-                    .merge_message(
-                        &mut **self.container_resource.get_or_insert_default(),
-                        "containerResource",
-                    )?
-            }
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.merge_boxed(&mut self.object, "object")?,
+            3u32 => field.merge_boxed(&mut self.pods, "pods")?,
+            4u32 => field.merge_boxed(&mut self.resource, "resource")?,
+            5u32 => field.merge_boxed(&mut self.external, "external")?,
+            7u32 => field.merge_boxed(&mut self.container_resource, "containerResource")?,
             _ => {}
         }
         Ok(())
@@ -586,35 +533,12 @@ impl p::Message for crate::autoscaling_v2::MetricStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => {
-                field
-                    .merge_message(&mut **self.object.get_or_insert_default(), "object")?
-            }
-            3u32 => {
-                field.merge_message(&mut **self.pods.get_or_insert_default(), "pods")?
-            }
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.resource.get_or_insert_default(),
-                        "resource",
-                    )?
-            }
-            5u32 => {
-                field
-                    .merge_message(
-                        &mut **self.external.get_or_insert_default(),
-                        "external",
-                    )?
-            }
-            7u32 => {
-                field
-                    .merge_message(
-                        &mut **self.container_resource.get_or_insert_default(),
-                        "containerResource",
-                    )?
-            }
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.merge_boxed(&mut self.object, "object")?,
+            3u32 => field.merge_boxed(&mut self.pods, "pods")?,
+            4u32 => field.merge_boxed(&mut self.resource, "resource")?,
+            5u32 => field.merge_boxed(&mut self.external, "external")?,
+            7u32 => field.merge_boxed(&mut self.container_resource, "containerResource")?,
             _ => {}
         }
         Ok(())
@@ -656,7 +580,7 @@ impl p::Message for crate::autoscaling_v2::MetricTarget {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
             2u32 => {
                 self.value = ::std::option::Option::Some(p::quantity(&field, "value")?);
             }
@@ -857,7 +781,7 @@ impl p::Message for crate::autoscaling_v2::ResourceMetricSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => field.merge_message(&mut self.target, "target")?,
             _ => {}
         }
@@ -884,7 +808,7 @@ impl p::Message for crate::autoscaling_v2::ResourceMetricStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => field.merge_message(&mut self.current, "current")?,
             _ => {}
         }

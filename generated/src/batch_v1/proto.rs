@@ -14,8 +14,8 @@ impl p::Message for crate::batch_v1::CronJob {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -43,9 +43,7 @@ impl p::Message for crate::batch_v1::CronJobList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -59,14 +57,18 @@ impl p::Message for crate::batch_v1::CronJobSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.schedule = field.string("schedule")?,
+            1u32 => field.set_string(&mut self.schedule, "schedule")?,
             2u32 => {
                 self.starting_deadline_seconds = ::std::option::Option::Some(
                     field.int64("startingDeadlineSeconds")?,
                 );
             }
             3u32 => {
-                self.concurrency_policy = field.non_empty_string("concurrencyPolicy")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.concurrency_policy,
+                        "concurrencyPolicy",
+                    )?
             }
             4u32 => self.suspend = ::std::option::Option::Some(field.bool("suspend")?),
             5u32 => field.merge_message(&mut self.job_template, "jobTemplate")?,
@@ -80,9 +82,7 @@ impl p::Message for crate::batch_v1::CronJobSpec {
                     field.int32("failedJobsHistoryLimit")?,
                 );
             }
-            8u32 => {
-                self.time_zone = ::std::option::Option::Some(field.string("timeZone")?);
-            }
+            8u32 => field.set_optional_string(&mut self.time_zone, "timeZone")?,
             _ => {}
         }
         Ok(())
@@ -158,8 +158,8 @@ impl p::Message for crate::batch_v1::Job {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -187,12 +187,12 @@ impl p::Message for crate::batch_v1::JobCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             3u32 => self.last_probe_time = p::time(&field, "lastProbeTime")?,
             4u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            5u32 => self.reason = field.non_empty_string("reason")?,
-            6u32 => self.message = field.non_empty_string("message")?,
+            5u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            6u32 => field.set_non_empty_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -230,9 +230,7 @@ impl p::Message for crate::batch_v1::JobList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -261,13 +259,7 @@ impl p::Message for crate::batch_v1::JobSpec {
                     field.int64("activeDeadlineSeconds")?,
                 );
             }
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.selector.get_or_insert_default(),
-                        "selector",
-                    )?
-            }
+            4u32 => field.merge_boxed(&mut self.selector, "selector")?,
             5u32 => {
                 self.manual_selector = ::std::option::Option::Some(
                     field.bool("manualSelector")?,
@@ -285,17 +277,11 @@ impl p::Message for crate::batch_v1::JobSpec {
                 );
             }
             9u32 => {
-                self.completion_mode = ::std::option::Option::Some(
-                    field.string("completionMode")?,
-                );
+                field.set_optional_string(&mut self.completion_mode, "completionMode")?
             }
             10u32 => self.suspend = ::std::option::Option::Some(field.bool("suspend")?),
             11u32 => {
-                field
-                    .merge_message(
-                        self.pod_failure_policy.get_or_insert_default(),
-                        "podFailurePolicy",
-                    )?
+                field.merge_optional(&mut self.pod_failure_policy, "podFailurePolicy")?
             }
             12u32 => {
                 self.backoff_limit_per_index = ::std::option::Option::Some(
@@ -308,20 +294,14 @@ impl p::Message for crate::batch_v1::JobSpec {
                 );
             }
             14u32 => {
-                self.pod_replacement_policy = ::std::option::Option::Some(
-                    field.string("podReplacementPolicy")?,
-                );
-            }
-            15u32 => {
-                self.managed_by = ::std::option::Option::Some(field.string("managedBy")?);
-            }
-            16u32 => {
                 field
-                    .merge_message(
-                        self.success_policy.get_or_insert_default(),
-                        "successPolicy",
+                    .set_optional_string(
+                        &mut self.pod_replacement_policy,
+                        "podReplacementPolicy",
                     )?
             }
+            15u32 => field.set_optional_string(&mut self.managed_by, "managedBy")?,
+            16u32 => field.merge_optional(&mut self.success_policy, "successPolicy")?,
             _ => {}
         }
         Ok(())
@@ -407,19 +387,23 @@ impl p::Message for crate::batch_v1::JobStatus {
                 self.failed = ::std::option::Option::Some(field.int32("failed")?)
                     .filter(|value| *value != 0);
             }
-            7u32 => self.completed_indexes = field.non_empty_string("completedIndexes")?,
+            7u32 => {
+                field
+                    .set_non_empty_string(
+                        &mut self.completed_indexes,
+                        "completedIndexes",
+                    )?
+            }
             8u32 => {
                 field
-                    .merge_message(
-                        &mut **self.uncounted_terminated_pods.get_or_insert_default(),
+                    .merge_boxed(
+                        &mut self.uncounted_terminated_pods,
                         "uncountedTerminatedPods",
                     )?
             }
             9u32 => self.ready = ::std::option::Option::Some(field.int32("ready")?),
             10u32 => {
-                self.failed_indexes = ::std::option::Option::Some(
-                    field.string("failedIndexes")?,
-                );
+                field.set_optional_string(&mut self.failed_indexes, "failedIndexes")?
             }
             11u32 => {
                 self.terminating = ::std::option::Option::Some(
@@ -479,10 +463,8 @@ impl p::Message for crate::batch_v1::JobTemplateSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -530,12 +512,8 @@ impl p::Message for crate::batch_v1::PodFailurePolicyOnExitCodesRequirement {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                self.container_name = ::std::option::Option::Some(
-                    field.string("containerName")?,
-                );
-            }
-            2u32 => self.operator = field.string("operator")?,
+            1u32 => field.set_optional_string(&mut self.container_name, "containerName")?,
+            2u32 => field.set_string(&mut self.operator, "operator")?,
             3u32 => field.repeated_int32(&mut self.values, "values")?,
             _ => {}
         }
@@ -567,8 +545,8 @@ impl p::Message for crate::batch_v1::PodFailurePolicyOnPodConditionsPattern {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = ::std::option::Option::Some(field.string("status")?),
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_optional_string(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -593,14 +571,8 @@ impl p::Message for crate::batch_v1::PodFailurePolicyRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.action = field.string("action")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.on_exit_codes.get_or_insert_default(),
-                        "onExitCodes",
-                    )?
-            }
+            1u32 => field.set_string(&mut self.action, "action")?,
+            2u32 => field.merge_boxed(&mut self.on_exit_codes, "onExitCodes")?,
             3u32 => {
                 field
                     .push_message(
@@ -663,9 +635,11 @@ impl p::Message for crate::batch_v1::SuccessPolicyRule {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.succeeded_indexes = ::std::option::Option::Some(
-                    field.string("succeededIndexes")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.succeeded_indexes,
+                        "succeededIndexes",
+                    )?
             }
             2u32 => {
                 self.succeeded_count = ::std::option::Option::Some(
@@ -696,15 +670,9 @@ impl p::Message for crate::batch_v1::UncountedTerminatedPods {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                field
-                    .push(
-                        self.succeeded.get_or_insert_default(),
-                        field.string("succeeded")?,
-                    )
+                field.push_string(self.succeeded.get_or_insert_default(), "succeeded")?
             }
-            2u32 => {
-                field.push(self.failed.get_or_insert_default(), field.string("failed")?)
-            }
+            2u32 => field.push_string(self.failed.get_or_insert_default(), "failed")?,
             _ => {}
         }
         Ok(())

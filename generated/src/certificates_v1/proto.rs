@@ -15,7 +15,7 @@ impl p::Message for crate::certificates_v1::CertificateSigningRequest {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.spec, "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -44,12 +44,12 @@ impl p::Message for crate::certificates_v1::CertificateSigningRequestCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.reason = field.non_empty_string("reason")?,
-            3u32 => self.message = field.non_empty_string("message")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            3u32 => field.set_non_empty_string(&mut self.message, "message")?,
             4u32 => self.last_update_time = p::time(&field, "lastUpdateTime")?,
             5u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            6u32 => self.status = field.string("status")?,
+            6u32 => field.set_string(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -87,9 +87,7 @@ impl p::Message for crate::certificates_v1::CertificateSigningRequestList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -104,14 +102,10 @@ impl p::Message for crate::certificates_v1::CertificateSigningRequestSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.request = p::byte_string(&field)?,
-            2u32 => self.username = field.non_empty_string("username")?,
-            3u32 => self.uid = field.non_empty_string("uid")?,
-            4u32 => {
-                field.push(self.groups.get_or_insert_default(), field.string("groups")?)
-            }
-            5u32 => {
-                field.push(self.usages.get_or_insert_default(), field.string("usages")?)
-            }
+            2u32 => field.set_non_empty_string(&mut self.username, "username")?,
+            3u32 => field.set_non_empty_string(&mut self.uid, "uid")?,
+            4u32 => field.push_string(self.groups.get_or_insert_default(), "groups")?,
+            5u32 => field.push_string(self.usages.get_or_insert_default(), "usages")?,
             6u32 => {
                 p::merge_entry(
                     &mut self.extra,
@@ -124,7 +118,7 @@ impl p::Message for crate::certificates_v1::CertificateSigningRequestSpec {
                     Default::default,
                 )?
             }
-            7u32 => self.signer_name = field.string("signerName")?,
+            7u32 => field.set_string(&mut self.signer_name, "signerName")?,
             8u32 => {
                 self.expiration_seconds = ::std::option::Option::Some(
                     field.int32("expirationSeconds")?,

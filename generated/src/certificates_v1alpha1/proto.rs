@@ -40,9 +40,7 @@ impl p::Message for crate::certificates_v1alpha1::ClusterTrustBundleList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -56,8 +54,8 @@ impl p::Message for crate::certificates_v1alpha1::ClusterTrustBundleSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.signer_name = field.non_empty_string("signerName")?,
-            2u32 => self.trust_bundle = field.string("trustBundle")?,
+            1u32 => field.set_non_empty_string(&mut self.signer_name, "signerName")?,
+            2u32 => field.set_string(&mut self.trust_bundle, "trustBundle")?,
             _ => {}
         }
         Ok(())

@@ -40,9 +40,7 @@ impl p::Message for crate::certificates_v1beta1::ClusterTrustBundleList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -56,8 +54,8 @@ impl p::Message for crate::certificates_v1beta1::ClusterTrustBundleSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.signer_name = field.non_empty_string("signerName")?,
-            2u32 => self.trust_bundle = field.string("trustBundle")?,
+            1u32 => field.set_non_empty_string(&mut self.signer_name, "signerName")?,
+            2u32 => field.set_string(&mut self.trust_bundle, "trustBundle")?,
             _ => {}
         }
         Ok(())
@@ -84,7 +82,7 @@ impl p::Message for crate::certificates_v1beta1::PodCertificateRequest {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.spec, "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -113,9 +111,7 @@ impl p::Message for crate::certificates_v1beta1::PodCertificateRequestList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -129,13 +125,15 @@ impl p::Message for crate::certificates_v1beta1::PodCertificateRequestSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.signer_name = field.string("signerName")?,
-            2u32 => self.pod_name = field.string("podName")?,
-            3u32 => self.pod_uid = field.string("podUID")?,
-            4u32 => self.service_account_name = field.string("serviceAccountName")?,
-            5u32 => self.service_account_uid = field.string("serviceAccountUID")?,
-            6u32 => self.node_name = field.string("nodeName")?,
-            7u32 => self.node_uid = field.string("nodeUID")?,
+            1u32 => field.set_string(&mut self.signer_name, "signerName")?,
+            2u32 => field.set_string(&mut self.pod_name, "podName")?,
+            3u32 => field.set_string(&mut self.pod_uid, "podUID")?,
+            4u32 => {
+                field.set_string(&mut self.service_account_name, "serviceAccountName")?
+            }
+            5u32 => field.set_string(&mut self.service_account_uid, "serviceAccountUID")?,
+            6u32 => field.set_string(&mut self.node_name, "nodeName")?,
+            7u32 => field.set_string(&mut self.node_uid, "nodeUID")?,
             8u32 => {
                 self.max_expiration_seconds = ::std::option::Option::Some(
                     field.int32("maxExpirationSeconds")?,
@@ -213,7 +211,13 @@ impl p::Message for crate::certificates_v1beta1::PodCertificateRequestStatus {
                 field
                     .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
-            2u32 => self.certificate_chain = field.non_empty_string("certificateChain")?,
+            2u32 => {
+                field
+                    .set_non_empty_string(
+                        &mut self.certificate_chain,
+                        "certificateChain",
+                    )?
+            }
             4u32 => self.not_before = p::time(&field, "notBefore")?,
             5u32 => self.begin_refresh_at = p::time(&field, "beginRefreshAt")?,
             6u32 => self.not_after = p::time(&field, "notAfter")?,

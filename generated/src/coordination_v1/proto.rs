@@ -14,7 +14,7 @@ impl p::Message for crate::coordination_v1::Lease {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -39,9 +39,7 @@ impl p::Message for crate::coordination_v1::LeaseList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -56,9 +54,7 @@ impl p::Message for crate::coordination_v1::LeaseSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.holder_identity = ::std::option::Option::Some(
-                    field.string("holderIdentity")?,
-                );
+                field.set_optional_string(&mut self.holder_identity, "holderIdentity")?
             }
             2u32 => {
                 self.lease_duration_seconds = ::std::option::Option::Some(
@@ -72,13 +68,9 @@ impl p::Message for crate::coordination_v1::LeaseSpec {
                     field.int32("leaseTransitions")?,
                 );
             }
-            6u32 => {
-                self.strategy = ::std::option::Option::Some(field.string("strategy")?);
-            }
+            6u32 => field.set_optional_string(&mut self.strategy, "strategy")?,
             7u32 => {
-                self.preferred_holder = ::std::option::Option::Some(
-                    field.string("preferredHolder")?,
-                );
+                field.set_optional_string(&mut self.preferred_holder, "preferredHolder")?
             }
             _ => {}
         }

@@ -14,7 +14,7 @@ impl p::Message for crate::coordination_v1alpha2::LeaseCandidate {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -39,9 +39,7 @@ impl p::Message for crate::coordination_v1alpha2::LeaseCandidateList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -55,12 +53,18 @@ impl p::Message for crate::coordination_v1alpha2::LeaseCandidateSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.lease_name = field.string("leaseName")?,
+            1u32 => field.set_string(&mut self.lease_name, "leaseName")?,
             2u32 => self.ping_time = p::micro_time(&field, "pingTime")?,
             3u32 => self.renew_time = p::micro_time(&field, "renewTime")?,
-            4u32 => self.binary_version = field.string("binaryVersion")?,
-            5u32 => self.emulation_version = field.non_empty_string("emulationVersion")?,
-            6u32 => self.strategy = field.string("strategy")?,
+            4u32 => field.set_string(&mut self.binary_version, "binaryVersion")?,
+            5u32 => {
+                field
+                    .set_non_empty_string(
+                        &mut self.emulation_version,
+                        "emulationVersion",
+                    )?
+            }
+            6u32 => field.set_string(&mut self.strategy, "strategy")?,
             _ => {}
         }
         Ok(())

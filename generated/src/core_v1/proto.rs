@@ -13,27 +13,9 @@ impl p::Message for crate::core_v1::Affinity {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.node_affinity.get_or_insert_default(),
-                        "nodeAffinity",
-                    )?
-            }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.pod_affinity.get_or_insert_default(),
-                        "podAffinity",
-                    )?
-            }
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.pod_anti_affinity.get_or_insert_default(),
-                        "podAntiAffinity",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.node_affinity, "nodeAffinity")?,
+            2u32 => field.merge_boxed(&mut self.pod_affinity, "podAffinity")?,
+            3u32 => field.merge_boxed(&mut self.pod_anti_affinity, "podAntiAffinity")?,
             _ => {}
         }
         Ok(())
@@ -63,11 +45,13 @@ impl p::Message for crate::core_v1::AppArmorProfile {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
             2u32 => {
-                self.localhost_profile = ::std::option::Option::Some(
-                    field.string("localhostProfile")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.localhost_profile,
+                        "localhostProfile",
+                    )?
             }
             _ => {}
         }
@@ -93,8 +77,8 @@ impl p::Message for crate::core_v1::AttachedVolume {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.device_path = field.string("devicePath")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.device_path, "devicePath")?,
             _ => {}
         }
         Ok(())
@@ -120,8 +104,8 @@ impl p::Message for crate::core_v1::AWSElasticBlockStoreVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.volume_id = field.string("volumeID")?,
-            2u32 => self.fs_type = field.non_empty_string("fsType")?,
+            1u32 => field.set_string(&mut self.volume_id, "volumeID")?,
+            2u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             3u32 => {
                 self.partition = ::std::option::Option::Some(field.int32("partition")?)
                     .filter(|value| *value != 0);
@@ -160,16 +144,12 @@ impl p::Message for crate::core_v1::AzureDiskVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.disk_name = field.string("diskName")?,
-            2u32 => self.disk_uri = field.string("diskURI")?,
-            3u32 => {
-                self.caching_mode = ::std::option::Option::Some(
-                    field.string("cachingMode")?,
-                );
-            }
-            4u32 => self.fs_type = ::std::option::Option::Some(field.string("fsType")?),
+            1u32 => field.set_string(&mut self.disk_name, "diskName")?,
+            2u32 => field.set_string(&mut self.disk_uri, "diskURI")?,
+            3u32 => field.set_optional_string(&mut self.caching_mode, "cachingMode")?,
+            4u32 => field.set_optional_string(&mut self.fs_type, "fsType")?,
             5u32 => self.read_only = ::std::option::Option::Some(field.bool("readOnly")?),
-            6u32 => self.kind = ::std::option::Option::Some(field.string("kind")?),
+            6u32 => field.set_optional_string(&mut self.kind, "kind")?,
             _ => {}
         }
         Ok(())
@@ -207,16 +187,14 @@ impl p::Message for crate::core_v1::AzureFilePersistentVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.secret_name = field.string("secretName")?,
-            2u32 => self.share_name = field.string("shareName")?,
+            1u32 => field.set_string(&mut self.secret_name, "secretName")?,
+            2u32 => field.set_string(&mut self.share_name, "shareName")?,
             3u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
             4u32 => {
-                self.secret_namespace = ::std::option::Option::Some(
-                    field.string("secretNamespace")?,
-                );
+                field.set_optional_string(&mut self.secret_namespace, "secretNamespace")?
             }
             _ => {}
         }
@@ -249,8 +227,8 @@ impl p::Message for crate::core_v1::AzureFileVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.secret_name = field.string("secretName")?,
-            2u32 => self.share_name = field.string("shareName")?,
+            1u32 => field.set_string(&mut self.secret_name, "secretName")?,
+            2u32 => field.set_string(&mut self.share_name, "shareName")?,
             3u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
@@ -310,8 +288,8 @@ impl p::Message for crate::core_v1::Capabilities {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.push(self.add.get_or_insert_default(), field.string("add")?),
-            2u32 => field.push(self.drop.get_or_insert_default(), field.string("drop")?),
+            1u32 => field.push_string(self.add.get_or_insert_default(), "add")?,
+            2u32 => field.push_string(self.drop.get_or_insert_default(), "drop")?,
             _ => {}
         }
         Ok(())
@@ -339,17 +317,11 @@ impl p::Message for crate::core_v1::CephFSPersistentVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.push(&mut self.monitors, field.string("monitors")?),
-            2u32 => self.path = field.non_empty_string("path")?,
-            3u32 => self.user = field.non_empty_string("user")?,
-            4u32 => self.secret_file = field.non_empty_string("secretFile")?,
-            5u32 => {
-                field
-                    .merge_message(
-                        &mut **self.secret_ref.get_or_insert_default(),
-                        "secretRef",
-                    )?
-            }
+            1u32 => field.push_string(&mut self.monitors, "monitors")?,
+            2u32 => field.set_non_empty_string(&mut self.path, "path")?,
+            3u32 => field.set_non_empty_string(&mut self.user, "user")?,
+            4u32 => field.set_non_empty_string(&mut self.secret_file, "secretFile")?,
+            5u32 => field.merge_boxed(&mut self.secret_ref, "secretRef")?,
             6u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
@@ -393,14 +365,11 @@ impl p::Message for crate::core_v1::CephFSVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.push(&mut self.monitors, field.string("monitors")?),
-            2u32 => self.path = field.non_empty_string("path")?,
-            3u32 => self.user = field.non_empty_string("user")?,
-            4u32 => self.secret_file = field.non_empty_string("secretFile")?,
-            5u32 => {
-                field
-                    .merge_message(self.secret_ref.get_or_insert_default(), "secretRef")?
-            }
+            1u32 => field.push_string(&mut self.monitors, "monitors")?,
+            2u32 => field.set_non_empty_string(&mut self.path, "path")?,
+            3u32 => field.set_non_empty_string(&mut self.user, "user")?,
+            4u32 => field.set_non_empty_string(&mut self.secret_file, "secretFile")?,
+            5u32 => field.merge_optional(&mut self.secret_ref, "secretRef")?,
             6u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
@@ -443,19 +412,13 @@ impl p::Message for crate::core_v1::CinderPersistentVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.volume_id = field.string("volumeID")?,
-            2u32 => self.fs_type = field.non_empty_string("fsType")?,
+            1u32 => field.set_string(&mut self.volume_id, "volumeID")?,
+            2u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             3u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.secret_ref.get_or_insert_default(),
-                        "secretRef",
-                    )?
-            }
+            4u32 => field.merge_boxed(&mut self.secret_ref, "secretRef")?,
             _ => {}
         }
         Ok(())
@@ -487,16 +450,13 @@ impl p::Message for crate::core_v1::CinderVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.volume_id = field.string("volumeID")?,
-            2u32 => self.fs_type = field.non_empty_string("fsType")?,
+            1u32 => field.set_string(&mut self.volume_id, "volumeID")?,
+            2u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             3u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
-            4u32 => {
-                field
-                    .merge_message(self.secret_ref.get_or_insert_default(), "secretRef")?
-            }
+            4u32 => field.merge_optional(&mut self.secret_ref, "secretRef")?,
             _ => {}
         }
         Ok(())
@@ -552,20 +512,10 @@ impl p::Message for crate::core_v1::ClusterTrustBundleProjection {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = ::std::option::Option::Some(field.string("name")?),
-            2u32 => {
-                self.signer_name = ::std::option::Option::Some(
-                    field.string("signerName")?,
-                );
-            }
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.label_selector.get_or_insert_default(),
-                        "labelSelector",
-                    )?
-            }
-            4u32 => self.path = field.string("path")?,
+            1u32 => field.set_optional_string(&mut self.name, "name")?,
+            2u32 => field.set_optional_string(&mut self.signer_name, "signerName")?,
+            3u32 => field.merge_boxed(&mut self.label_selector, "labelSelector")?,
+            4u32 => field.set_string(&mut self.path, "path")?,
             5u32 => self.optional = ::std::option::Option::Some(field.bool("optional")?),
             _ => {}
         }
@@ -601,10 +551,10 @@ impl p::Message for crate::core_v1::ComponentCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
-            3u32 => self.message = field.non_empty_string("message")?,
-            4u32 => self.error = field.non_empty_string("error")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
+            3u32 => field.set_non_empty_string(&mut self.message, "message")?,
+            4u32 => field.set_non_empty_string(&mut self.error, "error")?,
             _ => {}
         }
         Ok(())
@@ -667,9 +617,7 @@ impl p::Message for crate::core_v1::ComponentStatusList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -733,7 +681,7 @@ impl p::Message for crate::core_v1::ConfigMapEnvSource {
                     "LocalObjectReference",
                     |field| {
                         match field.number {
-                            1u32 => self.name = field.non_empty_string("name")?,
+                            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
                             _ => {}
                         }
                         Ok(())
@@ -775,14 +723,14 @@ impl p::Message for crate::core_v1::ConfigMapKeySelector {
                     "LocalObjectReference",
                     |field| {
                         match field.number {
-                            1u32 => self.name = field.non_empty_string("name")?,
+                            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
                             _ => {}
                         }
                         Ok(())
                     },
                 )?
             }
-            2u32 => self.key = field.string("key")?,
+            2u32 => field.set_string(&mut self.key, "key")?,
             3u32 => self.optional = ::std::option::Option::Some(field.bool("optional")?),
             _ => {}
         }
@@ -816,9 +764,7 @@ impl p::Message for crate::core_v1::ConfigMapList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -832,11 +778,14 @@ impl p::Message for crate::core_v1::ConfigMapNodeConfigSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.namespace = field.string("namespace")?,
-            2u32 => self.name = field.string("name")?,
-            3u32 => self.uid = field.non_empty_string("uid")?,
-            4u32 => self.resource_version = field.non_empty_string("resourceVersion")?,
-            5u32 => self.kubelet_config_key = field.string("kubeletConfigKey")?,
+            1u32 => field.set_string(&mut self.namespace, "namespace")?,
+            2u32 => field.set_string(&mut self.name, "name")?,
+            3u32 => field.set_non_empty_string(&mut self.uid, "uid")?,
+            4u32 => {
+                field
+                    .set_non_empty_string(&mut self.resource_version, "resourceVersion")?
+            }
+            5u32 => field.set_string(&mut self.kubelet_config_key, "kubeletConfigKey")?,
             _ => {}
         }
         Ok(())
@@ -878,7 +827,7 @@ impl p::Message for crate::core_v1::ConfigMapProjection {
                     "LocalObjectReference",
                     |field| {
                         match field.number {
-                            1u32 => self.name = field.non_empty_string("name")?,
+                            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
                             _ => {}
                         }
                         Ok(())
@@ -926,7 +875,7 @@ impl p::Message for crate::core_v1::ConfigMapVolumeSource {
                     "LocalObjectReference",
                     |field| {
                         match field.number {
-                            1u32 => self.name = field.non_empty_string("name")?,
+                            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
                             _ => {}
                         }
                         Ok(())
@@ -976,23 +925,14 @@ impl p::Message for crate::core_v1::Container {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.image = field.non_empty_string("image")?,
-            3u32 => {
-                field
-                    .push(self.command.get_or_insert_default(), field.string("command")?)
-            }
-            4u32 => field.push(self.args.get_or_insert_default(), field.string("args")?),
-            5u32 => self.working_dir = field.non_empty_string("workingDir")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_non_empty_string(&mut self.image, "image")?,
+            3u32 => field.push_string(self.command.get_or_insert_default(), "command")?,
+            4u32 => field.push_string(self.args.get_or_insert_default(), "args")?,
+            5u32 => field.set_non_empty_string(&mut self.working_dir, "workingDir")?,
             6u32 => field.push_message(self.ports.get_or_insert_default(), "ports")?,
             7u32 => field.push_message(self.env.get_or_insert_default(), "env")?,
-            8u32 => {
-                field
-                    .merge_message(
-                        &mut **self.resources.get_or_insert_default(),
-                        "resources",
-                    )?
-            }
+            8u32 => field.merge_boxed(&mut self.resources, "resources")?,
             9u32 => {
                 field
                     .push_message(
@@ -1000,39 +940,24 @@ impl p::Message for crate::core_v1::Container {
                         "volumeMounts",
                     )?
             }
-            10u32 => {
-                field
-                    .merge_message(
-                        &mut **self.liveness_probe.get_or_insert_default(),
-                        "livenessProbe",
-                    )?
-            }
-            11u32 => {
-                field
-                    .merge_message(
-                        &mut **self.readiness_probe.get_or_insert_default(),
-                        "readinessProbe",
-                    )?
-            }
-            12u32 => {
-                field
-                    .merge_message(
-                        &mut **self.lifecycle.get_or_insert_default(),
-                        "lifecycle",
-                    )?
-            }
+            10u32 => field.merge_boxed(&mut self.liveness_probe, "livenessProbe")?,
+            11u32 => field.merge_boxed(&mut self.readiness_probe, "readinessProbe")?,
+            12u32 => field.merge_boxed(&mut self.lifecycle, "lifecycle")?,
             13u32 => {
-                self.termination_message_path = field
-                    .non_empty_string("terminationMessagePath")?;
-            }
-            14u32 => self.image_pull_policy = field.non_empty_string("imagePullPolicy")?,
-            15u32 => {
                 field
-                    .merge_message(
-                        &mut **self.security_context.get_or_insert_default(),
-                        "securityContext",
+                    .set_non_empty_string(
+                        &mut self.termination_message_path,
+                        "terminationMessagePath",
                     )?
             }
+            14u32 => {
+                field
+                    .set_non_empty_string(
+                        &mut self.image_pull_policy,
+                        "imagePullPolicy",
+                    )?
+            }
+            15u32 => field.merge_boxed(&mut self.security_context, "securityContext")?,
             16u32 => {
                 self.stdin = ::std::option::Option::Some(field.bool("stdin")?)
                     .filter(|value| *value);
@@ -1049,8 +974,11 @@ impl p::Message for crate::core_v1::Container {
                 field.push_message(self.env_from.get_or_insert_default(), "envFrom")?
             }
             20u32 => {
-                self.termination_message_policy = field
-                    .non_empty_string("terminationMessagePolicy")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.termination_message_policy,
+                        "terminationMessagePolicy",
+                    )?
             }
             21u32 => {
                 field
@@ -1059,13 +987,7 @@ impl p::Message for crate::core_v1::Container {
                         "volumeDevices",
                     )?
             }
-            22u32 => {
-                field
-                    .merge_message(
-                        &mut **self.startup_probe.get_or_insert_default(),
-                        "startupProbe",
-                    )?
-            }
+            22u32 => field.merge_boxed(&mut self.startup_probe, "startupProbe")?,
             23u32 => {
                 field
                     .push_message(
@@ -1074,9 +996,7 @@ impl p::Message for crate::core_v1::Container {
                     )?
             }
             24u32 => {
-                self.restart_policy = ::std::option::Option::Some(
-                    field.string("restartPolicy")?,
-                );
+                field.set_optional_string(&mut self.restart_policy, "restartPolicy")?
             }
             25u32 => {
                 field
@@ -1202,9 +1122,9 @@ impl p::Message for crate::core_v1::ContainerExtendedResourceRequest {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.container_name = field.string("containerName")?,
-            2u32 => self.resource_name = field.string("resourceName")?,
-            3u32 => self.request_name = field.string("requestName")?,
+            1u32 => field.set_string(&mut self.container_name, "containerName")?,
+            2u32 => field.set_string(&mut self.resource_name, "resourceName")?,
+            3u32 => field.set_string(&mut self.request_name, "requestName")?,
             _ => {}
         }
         Ok(())
@@ -1234,9 +1154,7 @@ impl p::Message for crate::core_v1::ContainerImage {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.push(self.names.get_or_insert_default(), field.string("names")?)
-            }
+            1u32 => field.push_string(self.names.get_or_insert_default(), "names")?,
             2u32 => {
                 self.size_bytes = ::std::option::Option::Some(field.int64("sizeBytes")?)
                     .filter(|value| *value != 0);
@@ -1266,14 +1184,14 @@ impl p::Message for crate::core_v1::ContainerPort {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.non_empty_string("name")?,
+            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
             2u32 => {
                 self.host_port = ::std::option::Option::Some(field.int32("hostPort")?)
                     .filter(|value| *value != 0);
             }
             3u32 => self.container_port = field.int32("containerPort")?,
-            4u32 => self.protocol = field.non_empty_string("protocol")?,
-            5u32 => self.host_ip = field.non_empty_string("hostIP")?,
+            4u32 => field.set_non_empty_string(&mut self.protocol, "protocol")?,
+            5u32 => field.set_non_empty_string(&mut self.host_ip, "hostIP")?,
             _ => {}
         }
         Ok(())
@@ -1307,8 +1225,8 @@ impl p::Message for crate::core_v1::ContainerResizePolicy {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.resource_name = field.string("resourceName")?,
-            2u32 => self.restart_policy = field.string("restartPolicy")?,
+            1u32 => field.set_string(&mut self.resource_name, "resourceName")?,
+            2u32 => field.set_string(&mut self.restart_policy, "restartPolicy")?,
             _ => {}
         }
         Ok(())
@@ -1334,14 +1252,8 @@ impl p::Message for crate::core_v1::ContainerRestartRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.action = field.string("action")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.exit_codes.get_or_insert_default(),
-                        "exitCodes",
-                    )?
-            }
+            1u32 => field.set_string(&mut self.action, "action")?,
+            2u32 => field.merge_boxed(&mut self.exit_codes, "exitCodes")?,
             _ => {}
         }
         Ok(())
@@ -1367,7 +1279,7 @@ impl p::Message for crate::core_v1::ContainerRestartRuleOnExitCodes {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.operator = field.string("operator")?,
+            1u32 => field.set_string(&mut self.operator, "operator")?,
             2u32 => field.repeated_int32(self.values.get_or_insert_default(), "values")?,
             _ => {}
         }
@@ -1395,21 +1307,9 @@ impl p::Message for crate::core_v1::ContainerState {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.waiting.get_or_insert_default(),
-                        "waiting",
-                    )?
-            }
-            2u32 => field.merge_message(self.running.get_or_insert_default(), "running")?,
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.terminated.get_or_insert_default(),
-                        "terminated",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.waiting, "waiting")?,
+            2u32 => field.merge_optional(&mut self.running, "running")?,
+            3u32 => field.merge_boxed(&mut self.terminated, "terminated")?,
             _ => {}
         }
         Ok(())
@@ -1464,11 +1364,11 @@ impl p::Message for crate::core_v1::ContainerStateTerminated {
                 self.signal = ::std::option::Option::Some(field.int32("signal")?)
                     .filter(|value| *value != 0);
             }
-            3u32 => self.reason = field.non_empty_string("reason")?,
-            4u32 => self.message = field.non_empty_string("message")?,
+            3u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            4u32 => field.set_non_empty_string(&mut self.message, "message")?,
             5u32 => self.started_at = p::time(&field, "startedAt")?,
             6u32 => self.finished_at = p::time(&field, "finishedAt")?,
-            7u32 => self.container_id = field.non_empty_string("containerID")?,
+            7u32 => field.set_non_empty_string(&mut self.container_id, "containerID")?,
             _ => {}
         }
         Ok(())
@@ -1508,8 +1408,8 @@ impl p::Message for crate::core_v1::ContainerStateWaiting {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.reason = field.non_empty_string("reason")?,
-            2u32 => self.message = field.non_empty_string("message")?,
+            1u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            2u32 => field.set_non_empty_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -1533,22 +1433,14 @@ impl p::Message for crate::core_v1::ContainerStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => {
-                field.merge_message(&mut **self.state.get_or_insert_default(), "state")?
-            }
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.last_state.get_or_insert_default(),
-                        "lastState",
-                    )?
-            }
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.merge_boxed(&mut self.state, "state")?,
+            3u32 => field.merge_boxed(&mut self.last_state, "lastState")?,
             4u32 => self.ready = field.bool("ready")?,
             5u32 => self.restart_count = field.int32("restartCount")?,
-            6u32 => self.image = field.string("image")?,
-            7u32 => self.image_id = field.string("imageID")?,
-            8u32 => self.container_id = field.non_empty_string("containerID")?,
+            6u32 => field.set_string(&mut self.image, "image")?,
+            7u32 => field.set_string(&mut self.image_id, "imageID")?,
+            8u32 => field.set_non_empty_string(&mut self.container_id, "containerID")?,
             9u32 => self.started = ::std::option::Option::Some(field.bool("started")?),
             10u32 => {
                 p::merge_entry(
@@ -1562,13 +1454,7 @@ impl p::Message for crate::core_v1::ContainerStatus {
                     Default::default,
                 )?
             }
-            11u32 => {
-                field
-                    .merge_message(
-                        &mut **self.resources.get_or_insert_default(),
-                        "resources",
-                    )?
-            }
+            11u32 => field.merge_boxed(&mut self.resources, "resources")?,
             12u32 => {
                 field
                     .push_message(
@@ -1576,9 +1462,7 @@ impl p::Message for crate::core_v1::ContainerStatus {
                         "volumeMounts",
                     )?
             }
-            13u32 => {
-                field.merge_message(&mut **self.user.get_or_insert_default(), "user")?
-            }
+            13u32 => field.merge_boxed(&mut self.user, "user")?,
             14u32 => {
                 field
                     .push_message(
@@ -1586,11 +1470,7 @@ impl p::Message for crate::core_v1::ContainerStatus {
                         "allocatedResourcesStatus",
                     )?
             }
-            15u32 => {
-                self.stop_signal = ::std::option::Option::Some(
-                    field.string("stopSignal")?,
-                );
-            }
+            15u32 => field.set_optional_string(&mut self.stop_signal, "stopSignal")?,
             _ => {}
         }
         Ok(())
@@ -1672,9 +1552,7 @@ impl p::Message for crate::core_v1::ContainerUser {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(&mut **self.linux.get_or_insert_default(), "linux")?
-            }
+            1u32 => field.merge_boxed(&mut self.linux, "linux")?,
             _ => {}
         }
         Ok(())
@@ -1696,13 +1574,13 @@ impl p::Message for crate::core_v1::CSIPersistentVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.driver = field.string("driver")?,
-            2u32 => self.volume_handle = field.string("volumeHandle")?,
+            1u32 => field.set_string(&mut self.driver, "driver")?,
+            2u32 => field.set_string(&mut self.volume_handle, "volumeHandle")?,
             3u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
-            4u32 => self.fs_type = field.non_empty_string("fsType")?,
+            4u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             5u32 => {
                 p::merge_string_entry(
                     &mut self.volume_attributes,
@@ -1712,38 +1590,32 @@ impl p::Message for crate::core_v1::CSIPersistentVolumeSource {
             }
             6u32 => {
                 field
-                    .merge_message(
-                        &mut **self
-                            .controller_publish_secret_ref
-                            .get_or_insert_default(),
+                    .merge_boxed(
+                        &mut self.controller_publish_secret_ref,
                         "controllerPublishSecretRef",
                     )?
             }
             7u32 => {
-                field
-                    .merge_message(
-                        &mut **self.node_stage_secret_ref.get_or_insert_default(),
-                        "nodeStageSecretRef",
-                    )?
+                field.merge_boxed(&mut self.node_stage_secret_ref, "nodeStageSecretRef")?
             }
             8u32 => {
                 field
-                    .merge_message(
-                        &mut **self.node_publish_secret_ref.get_or_insert_default(),
+                    .merge_boxed(
+                        &mut self.node_publish_secret_ref,
                         "nodePublishSecretRef",
                     )?
             }
             9u32 => {
                 field
-                    .merge_message(
-                        &mut **self.controller_expand_secret_ref.get_or_insert_default(),
+                    .merge_boxed(
+                        &mut self.controller_expand_secret_ref,
                         "controllerExpandSecretRef",
                     )?
             }
             10u32 => {
                 field
-                    .merge_message(
-                        &mut **self.node_expand_secret_ref.get_or_insert_default(),
+                    .merge_boxed(
+                        &mut self.node_expand_secret_ref,
                         "nodeExpandSecretRef",
                     )?
             }
@@ -1801,9 +1673,9 @@ impl p::Message for crate::core_v1::CSIVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.driver = field.string("driver")?,
+            1u32 => field.set_string(&mut self.driver, "driver")?,
             2u32 => self.read_only = ::std::option::Option::Some(field.bool("readOnly")?),
-            3u32 => self.fs_type = ::std::option::Option::Some(field.string("fsType")?),
+            3u32 => field.set_optional_string(&mut self.fs_type, "fsType")?,
             4u32 => {
                 p::merge_string_entry(
                     &mut self.volume_attributes,
@@ -1813,8 +1685,8 @@ impl p::Message for crate::core_v1::CSIVolumeSource {
             }
             5u32 => {
                 field
-                    .merge_message(
-                        self.node_publish_secret_ref.get_or_insert_default(),
+                    .merge_optional(
+                        &mut self.node_publish_secret_ref,
                         "nodePublishSecretRef",
                     )?
             }
@@ -1896,21 +1768,9 @@ impl p::Message for crate::core_v1::DownwardAPIVolumeFile {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.path = field.string("path")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.field_ref.get_or_insert_default(),
-                        "fieldRef",
-                    )?
-            }
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.resource_field_ref.get_or_insert_default(),
-                        "resourceFieldRef",
-                    )?
-            }
+            1u32 => field.set_string(&mut self.path, "path")?,
+            2u32 => field.merge_boxed(&mut self.field_ref, "fieldRef")?,
+            3u32 => field.merge_boxed(&mut self.resource_field_ref, "resourceFieldRef")?,
             4u32 => self.mode = ::std::option::Option::Some(field.int32("mode")?),
             _ => {}
         }
@@ -1975,7 +1835,7 @@ impl p::Message for crate::core_v1::EmptyDirVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.medium = field.non_empty_string("medium")?,
+            1u32 => field.set_non_empty_string(&mut self.medium, "medium")?,
             2u32 => {
                 self.size_limit = ::std::option::Option::Some(
                     p::quantity(&field, "sizeLimit")?,
@@ -2004,18 +1864,10 @@ impl p::Message for crate::core_v1::EndpointAddress {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.ip = field.string("ip")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.target_ref.get_or_insert_default(),
-                        "targetRef",
-                    )?
-            }
-            3u32 => self.hostname = field.non_empty_string("hostname")?,
-            4u32 => {
-                self.node_name = ::std::option::Option::Some(field.string("nodeName")?);
-            }
+            1u32 => field.set_string(&mut self.ip, "ip")?,
+            2u32 => field.merge_boxed(&mut self.target_ref, "targetRef")?,
+            3u32 => field.set_non_empty_string(&mut self.hostname, "hostname")?,
+            4u32 => field.set_optional_string(&mut self.node_name, "nodeName")?,
             _ => {}
         }
         Ok(())
@@ -2047,14 +1899,10 @@ impl p::Message for crate::core_v1::EndpointPort {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.non_empty_string("name")?,
+            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
             2u32 => self.port = field.int32("port")?,
-            3u32 => self.protocol = field.non_empty_string("protocol")?,
-            4u32 => {
-                self.app_protocol = ::std::option::Option::Some(
-                    field.string("appProtocol")?,
-                );
-            }
+            3u32 => field.set_non_empty_string(&mut self.protocol, "protocol")?,
+            4u32 => field.set_optional_string(&mut self.app_protocol, "appProtocol")?,
             _ => {}
         }
         Ok(())
@@ -2156,9 +2004,7 @@ impl p::Message for crate::core_v1::EndpointsList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -2172,18 +2018,9 @@ impl p::Message for crate::core_v1::EnvFromSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.prefix = field.non_empty_string("prefix")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        self.config_map_ref.get_or_insert_default(),
-                        "configMapRef",
-                    )?
-            }
-            3u32 => {
-                field
-                    .merge_message(self.secret_ref.get_or_insert_default(), "secretRef")?
-            }
+            1u32 => field.set_non_empty_string(&mut self.prefix, "prefix")?,
+            2u32 => field.merge_optional(&mut self.config_map_ref, "configMapRef")?,
+            3u32 => field.merge_optional(&mut self.secret_ref, "secretRef")?,
             _ => {}
         }
         Ok(())
@@ -2210,15 +2047,9 @@ impl p::Message for crate::core_v1::EnvVar {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.value = field.non_empty_string("value")?,
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.value_from.get_or_insert_default(),
-                        "valueFrom",
-                    )?
-            }
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_non_empty_string(&mut self.value, "value")?,
+            3u32 => field.merge_boxed(&mut self.value_from, "valueFrom")?,
             _ => {}
         }
         Ok(())
@@ -2247,41 +2078,11 @@ impl p::Message for crate::core_v1::EnvVarSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.field_ref.get_or_insert_default(),
-                        "fieldRef",
-                    )?
-            }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.resource_field_ref.get_or_insert_default(),
-                        "resourceFieldRef",
-                    )?
-            }
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.config_map_key_ref.get_or_insert_default(),
-                        "configMapKeyRef",
-                    )?
-            }
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.secret_key_ref.get_or_insert_default(),
-                        "secretKeyRef",
-                    )?
-            }
-            5u32 => {
-                field
-                    .merge_message(
-                        &mut **self.file_key_ref.get_or_insert_default(),
-                        "fileKeyRef",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.field_ref, "fieldRef")?,
+            2u32 => field.merge_boxed(&mut self.resource_field_ref, "resourceFieldRef")?,
+            3u32 => field.merge_boxed(&mut self.config_map_key_ref, "configMapKeyRef")?,
+            4u32 => field.merge_boxed(&mut self.secret_key_ref, "secretKeyRef")?,
+            5u32 => field.merge_boxed(&mut self.file_key_ref, "fileKeyRef")?,
             _ => {}
         }
         Ok(())
@@ -2325,24 +2126,22 @@ impl p::Message for crate::core_v1::EphemeralContainer {
                     "EphemeralContainerCommon",
                     |field| {
                         match field.number {
-                            1u32 => self.name = field.string("name")?,
-                            2u32 => self.image = field.non_empty_string("image")?,
+                            1u32 => field.set_string(&mut self.name, "name")?,
+                            2u32 => field.set_non_empty_string(&mut self.image, "image")?,
                             3u32 => {
                                 field
-                                    .push(
+                                    .push_string(
                                         self.command.get_or_insert_default(),
-                                        field.string("command")?,
-                                    )
+                                        "command",
+                                    )?
                             }
                             4u32 => {
                                 field
-                                    .push(
-                                        self.args.get_or_insert_default(),
-                                        field.string("args")?,
-                                    )
+                                    .push_string(self.args.get_or_insert_default(), "args")?
                             }
                             5u32 => {
-                                self.working_dir = field.non_empty_string("workingDir")?;
+                                field
+                                    .set_non_empty_string(&mut self.working_dir, "workingDir")?
                             }
                             6u32 => {
                                 field
@@ -2351,13 +2150,7 @@ impl p::Message for crate::core_v1::EphemeralContainer {
                             7u32 => {
                                 field.push_message(self.env.get_or_insert_default(), "env")?
                             }
-                            8u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.resources.get_or_insert_default(),
-                                        "resources",
-                                    )?
-                            }
+                            8u32 => field.merge_boxed(&mut self.resources, "resources")?,
                             9u32 => {
                                 field
                                     .push_message(
@@ -2367,39 +2160,30 @@ impl p::Message for crate::core_v1::EphemeralContainer {
                             }
                             10u32 => {
                                 field
-                                    .merge_message(
-                                        &mut **self.liveness_probe.get_or_insert_default(),
-                                        "livenessProbe",
-                                    )?
+                                    .merge_boxed(&mut self.liveness_probe, "livenessProbe")?
                             }
                             11u32 => {
                                 field
-                                    .merge_message(
-                                        &mut **self.readiness_probe.get_or_insert_default(),
-                                        "readinessProbe",
-                                    )?
+                                    .merge_boxed(&mut self.readiness_probe, "readinessProbe")?
                             }
-                            12u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.lifecycle.get_or_insert_default(),
-                                        "lifecycle",
-                                    )?
-                            }
+                            12u32 => field.merge_boxed(&mut self.lifecycle, "lifecycle")?,
                             13u32 => {
-                                self.termination_message_path = field
-                                    .non_empty_string("terminationMessagePath")?;
+                                field
+                                    .set_non_empty_string(
+                                        &mut self.termination_message_path,
+                                        "terminationMessagePath",
+                                    )?
                             }
                             14u32 => {
-                                self.image_pull_policy = field
-                                    .non_empty_string("imagePullPolicy")?;
+                                field
+                                    .set_non_empty_string(
+                                        &mut self.image_pull_policy,
+                                        "imagePullPolicy",
+                                    )?
                             }
                             15u32 => {
                                 field
-                                    .merge_message(
-                                        &mut **self.security_context.get_or_insert_default(),
-                                        "securityContext",
-                                    )?
+                                    .merge_boxed(&mut self.security_context, "securityContext")?
                             }
                             16u32 => {
                                 self.stdin = ::std::option::Option::Some(
@@ -2425,8 +2209,11 @@ impl p::Message for crate::core_v1::EphemeralContainer {
                                     )?
                             }
                             20u32 => {
-                                self.termination_message_policy = field
-                                    .non_empty_string("terminationMessagePolicy")?;
+                                field
+                                    .set_non_empty_string(
+                                        &mut self.termination_message_policy,
+                                        "terminationMessagePolicy",
+                                    )?
                             }
                             21u32 => {
                                 field
@@ -2436,11 +2223,7 @@ impl p::Message for crate::core_v1::EphemeralContainer {
                                     )?
                             }
                             22u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.startup_probe.get_or_insert_default(),
-                                        "startupProbe",
-                                    )?
+                                field.merge_boxed(&mut self.startup_probe, "startupProbe")?
                             }
                             23u32 => {
                                 field
@@ -2450,9 +2233,11 @@ impl p::Message for crate::core_v1::EphemeralContainer {
                                     )?
                             }
                             24u32 => {
-                                self.restart_policy = ::std::option::Option::Some(
-                                    field.string("restartPolicy")?,
-                                );
+                                field
+                                    .set_optional_string(
+                                        &mut self.restart_policy,
+                                        "restartPolicy",
+                                    )?
                             }
                             25u32 => {
                                 field
@@ -2468,8 +2253,11 @@ impl p::Message for crate::core_v1::EphemeralContainer {
                 )?
             }
             2u32 => {
-                self.target_container_name = field
-                    .non_empty_string("targetContainerName")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.target_container_name,
+                        "targetContainerName",
+                    )?
             }
             _ => {}
         }
@@ -2602,10 +2390,7 @@ impl p::Message for crate::core_v1::EphemeralVolumeSource {
         match field.number {
             1u32 => {
                 field
-                    .merge_message(
-                        &mut **self.volume_claim_template.get_or_insert_default(),
-                        "volumeClaimTemplate",
-                    )?
+                    .merge_boxed(&mut self.volume_claim_template, "volumeClaimTemplate")?
             }
             _ => {}
         }
@@ -2630,38 +2415,33 @@ impl p::Message for crate::core_v1::Event {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.involved_object, "involvedObject")?,
-            3u32 => self.reason = field.non_empty_string("reason")?,
-            4u32 => self.message = field.non_empty_string("message")?,
-            5u32 => {
-                field
-                    .merge_message(&mut **self.source.get_or_insert_default(), "source")?
-            }
+            3u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            4u32 => field.set_non_empty_string(&mut self.message, "message")?,
+            5u32 => field.merge_boxed(&mut self.source, "source")?,
             6u32 => self.first_timestamp = p::time(&field, "firstTimestamp")?,
             7u32 => self.last_timestamp = p::time(&field, "lastTimestamp")?,
             8u32 => {
                 self.count = ::std::option::Option::Some(field.int32("count")?)
                     .filter(|value| *value != 0);
             }
-            9u32 => self.type_ = field.non_empty_string("type")?,
+            9u32 => field.set_non_empty_string(&mut self.type_, "type")?,
             10u32 => self.event_time = p::micro_time(&field, "eventTime")?,
-            11u32 => field.merge_message(self.series.get_or_insert_default(), "series")?,
-            12u32 => self.action = field.non_empty_string("action")?,
-            13u32 => {
+            11u32 => field.merge_optional(&mut self.series, "series")?,
+            12u32 => field.set_non_empty_string(&mut self.action, "action")?,
+            13u32 => field.merge_boxed(&mut self.related, "related")?,
+            14u32 => {
                 field
-                    .merge_message(
-                        &mut **self.related.get_or_insert_default(),
-                        "related",
+                    .set_optional_string(
+                        &mut self.reporting_component,
+                        "reportingComponent",
                     )?
             }
-            14u32 => {
-                self.reporting_component = ::std::option::Option::Some(
-                    field.string("reportingComponent")?,
-                );
-            }
             15u32 => {
-                self.reporting_instance = ::std::option::Option::Some(
-                    field.string("reportingInstance")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.reporting_instance,
+                        "reportingInstance",
+                    )?
             }
             _ => {}
         }
@@ -2729,9 +2509,7 @@ impl p::Message for crate::core_v1::EventList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -2773,8 +2551,8 @@ impl p::Message for crate::core_v1::EventSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.component = field.non_empty_string("component")?,
-            2u32 => self.host = field.non_empty_string("host")?,
+            1u32 => field.set_non_empty_string(&mut self.component, "component")?,
+            2u32 => field.set_non_empty_string(&mut self.host, "host")?,
             _ => {}
         }
         Ok(())
@@ -2798,10 +2576,7 @@ impl p::Message for crate::core_v1::ExecAction {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .push(self.command.get_or_insert_default(), field.string("command")?)
-            }
+            1u32 => field.push_string(self.command.get_or_insert_default(), "command")?,
             _ => {}
         }
         Ok(())
@@ -2826,20 +2601,15 @@ impl p::Message for crate::core_v1::FCVolumeSource {
         match field.number {
             1u32 => {
                 field
-                    .push(
-                        self.target_wwns.get_or_insert_default(),
-                        field.string("targetWWNs")?,
-                    )
+                    .push_string(self.target_wwns.get_or_insert_default(), "targetWWNs")?
             }
             2u32 => self.lun = ::std::option::Option::Some(field.int32("lun")?),
-            3u32 => self.fs_type = field.non_empty_string("fsType")?,
+            3u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             4u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
-            5u32 => {
-                field.push(self.wwids.get_or_insert_default(), field.string("wwids")?)
-            }
+            5u32 => field.push_string(self.wwids.get_or_insert_default(), "wwids")?,
             _ => {}
         }
         Ok(())
@@ -2876,9 +2646,9 @@ impl p::Message for crate::core_v1::FileKeySelector {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.volume_name = field.string("volumeName")?,
-            2u32 => self.path = field.string("path")?,
-            3u32 => self.key = field.string("key")?,
+            1u32 => field.set_string(&mut self.volume_name, "volumeName")?,
+            2u32 => field.set_string(&mut self.path, "path")?,
+            3u32 => field.set_string(&mut self.key, "key")?,
             4u32 => self.optional = ::std::option::Option::Some(field.bool("optional")?),
             _ => {}
         }
@@ -2912,15 +2682,9 @@ impl p::Message for crate::core_v1::FlexPersistentVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.driver = field.string("driver")?,
-            2u32 => self.fs_type = field.non_empty_string("fsType")?,
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.secret_ref.get_or_insert_default(),
-                        "secretRef",
-                    )?
-            }
+            1u32 => field.set_string(&mut self.driver, "driver")?,
+            2u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
+            3u32 => field.merge_boxed(&mut self.secret_ref, "secretRef")?,
             4u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
@@ -2960,12 +2724,9 @@ impl p::Message for crate::core_v1::FlexVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.driver = field.string("driver")?,
-            2u32 => self.fs_type = field.non_empty_string("fsType")?,
-            3u32 => {
-                field
-                    .merge_message(self.secret_ref.get_or_insert_default(), "secretRef")?
-            }
+            1u32 => field.set_string(&mut self.driver, "driver")?,
+            2u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
+            3u32 => field.merge_optional(&mut self.secret_ref, "secretRef")?,
             4u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
@@ -3004,8 +2765,8 @@ impl p::Message for crate::core_v1::FlockerVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.dataset_name = field.non_empty_string("datasetName")?,
-            2u32 => self.dataset_uuid = field.non_empty_string("datasetUUID")?,
+            1u32 => field.set_non_empty_string(&mut self.dataset_name, "datasetName")?,
+            2u32 => field.set_non_empty_string(&mut self.dataset_uuid, "datasetUUID")?,
             _ => {}
         }
         Ok(())
@@ -3029,8 +2790,8 @@ impl p::Message for crate::core_v1::GCEPersistentDiskVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.pd_name = field.string("pdName")?,
-            2u32 => self.fs_type = field.non_empty_string("fsType")?,
+            1u32 => field.set_string(&mut self.pd_name, "pdName")?,
+            2u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             3u32 => {
                 self.partition = ::std::option::Option::Some(field.int32("partition")?)
                     .filter(|value| *value != 0);
@@ -3069,9 +2830,9 @@ impl p::Message for crate::core_v1::GitRepoVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.repository = field.string("repository")?,
-            2u32 => self.revision = field.non_empty_string("revision")?,
-            3u32 => self.directory = field.non_empty_string("directory")?,
+            1u32 => field.set_string(&mut self.repository, "repository")?,
+            2u32 => field.set_non_empty_string(&mut self.revision, "revision")?,
+            3u32 => field.set_non_empty_string(&mut self.directory, "directory")?,
             _ => {}
         }
         Ok(())
@@ -3099,16 +2860,18 @@ impl p::Message for crate::core_v1::GlusterfsPersistentVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.endpoints = field.string("endpoints")?,
-            2u32 => self.path = field.string("path")?,
+            1u32 => field.set_string(&mut self.endpoints, "endpoints")?,
+            2u32 => field.set_string(&mut self.path, "path")?,
             3u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
             4u32 => {
-                self.endpoints_namespace = ::std::option::Option::Some(
-                    field.string("endpointsNamespace")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.endpoints_namespace,
+                        "endpointsNamespace",
+                    )?
             }
             _ => {}
         }
@@ -3141,8 +2904,8 @@ impl p::Message for crate::core_v1::GlusterfsVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.endpoints = field.string("endpoints")?,
-            2u32 => self.path = field.string("path")?,
+            1u32 => field.set_string(&mut self.endpoints, "endpoints")?,
+            2u32 => field.set_string(&mut self.path, "path")?,
             3u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
@@ -3176,7 +2939,7 @@ impl p::Message for crate::core_v1::GRPCAction {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.port = field.int32("port")?,
-            2u32 => self.service = ::std::option::Option::Some(field.string("service")?),
+            2u32 => field.set_optional_string(&mut self.service, "service")?,
             _ => {}
         }
         Ok(())
@@ -3201,13 +2964,9 @@ impl p::Message for crate::core_v1::HostAlias {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.ip = field.string("ip")?,
+            1u32 => field.set_string(&mut self.ip, "ip")?,
             2u32 => {
-                field
-                    .push(
-                        self.hostnames.get_or_insert_default(),
-                        field.string("hostnames")?,
-                    )
+                field.push_string(self.hostnames.get_or_insert_default(), "hostnames")?
             }
             _ => {}
         }
@@ -3235,7 +2994,7 @@ impl p::Message for crate::core_v1::HostIP {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.ip = field.string("ip")?,
+            1u32 => field.set_string(&mut self.ip, "ip")?,
             _ => {}
         }
         Ok(())
@@ -3257,8 +3016,8 @@ impl p::Message for crate::core_v1::HostPathVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.path = field.string("path")?,
-            2u32 => self.type_ = ::std::option::Option::Some(field.string("type")?),
+            1u32 => field.set_string(&mut self.path, "path")?,
+            2u32 => field.set_optional_string(&mut self.type_, "type")?,
             _ => {}
         }
         Ok(())
@@ -3283,10 +3042,10 @@ impl p::Message for crate::core_v1::HTTPGetAction {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.path = field.non_empty_string("path")?,
+            1u32 => field.set_non_empty_string(&mut self.path, "path")?,
             2u32 => self.port = p::int_or_string(&field, "port")?,
-            3u32 => self.host = field.non_empty_string("host")?,
-            4u32 => self.scheme = field.non_empty_string("scheme")?,
+            3u32 => field.set_non_empty_string(&mut self.host, "host")?,
+            4u32 => field.set_non_empty_string(&mut self.scheme, "scheme")?,
             5u32 => {
                 field
                     .push_message(
@@ -3329,8 +3088,8 @@ impl p::Message for crate::core_v1::HTTPHeader {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.value = field.string("value")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.value, "value")?,
             _ => {}
         }
         Ok(())
@@ -3356,8 +3115,8 @@ impl p::Message for crate::core_v1::ImageVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.reference = field.non_empty_string("reference")?,
-            2u32 => self.pull_policy = field.non_empty_string("pullPolicy")?,
+            1u32 => field.set_non_empty_string(&mut self.reference, "reference")?,
+            2u32 => field.set_non_empty_string(&mut self.pull_policy, "pullPolicy")?,
             _ => {}
         }
         Ok(())
@@ -3381,32 +3140,25 @@ impl p::Message for crate::core_v1::ISCSIPersistentVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.target_portal = field.string("targetPortal")?,
-            2u32 => self.iqn = field.string("iqn")?,
+            1u32 => field.set_string(&mut self.target_portal, "targetPortal")?,
+            2u32 => field.set_string(&mut self.iqn, "iqn")?,
             3u32 => self.lun = field.int32("lun")?,
-            4u32 => self.iscsi_interface = field.non_empty_string("iscsiInterface")?,
-            5u32 => self.fs_type = field.non_empty_string("fsType")?,
+            4u32 => {
+                field.set_non_empty_string(&mut self.iscsi_interface, "iscsiInterface")?
+            }
+            5u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             6u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
-            7u32 => {
-                field
-                    .push(self.portals.get_or_insert_default(), field.string("portals")?)
-            }
+            7u32 => field.push_string(self.portals.get_or_insert_default(), "portals")?,
             8u32 => {
                 self.chap_auth_discovery = ::std::option::Option::Some(
                         field.bool("chapAuthDiscovery")?,
                     )
                     .filter(|value| *value);
             }
-            10u32 => {
-                field
-                    .merge_message(
-                        &mut **self.secret_ref.get_or_insert_default(),
-                        "secretRef",
-                    )?
-            }
+            10u32 => field.merge_boxed(&mut self.secret_ref, "secretRef")?,
             11u32 => {
                 self.chap_auth_session = ::std::option::Option::Some(
                         field.bool("chapAuthSession")?,
@@ -3414,9 +3166,7 @@ impl p::Message for crate::core_v1::ISCSIPersistentVolumeSource {
                     .filter(|value| *value);
             }
             12u32 => {
-                self.initiator_name = ::std::option::Option::Some(
-                    field.string("initiatorName")?,
-                );
+                field.set_optional_string(&mut self.initiator_name, "initiatorName")?
             }
             _ => {}
         }
@@ -3474,29 +3224,25 @@ impl p::Message for crate::core_v1::ISCSIVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.target_portal = field.string("targetPortal")?,
-            2u32 => self.iqn = field.string("iqn")?,
+            1u32 => field.set_string(&mut self.target_portal, "targetPortal")?,
+            2u32 => field.set_string(&mut self.iqn, "iqn")?,
             3u32 => self.lun = field.int32("lun")?,
-            4u32 => self.iscsi_interface = field.non_empty_string("iscsiInterface")?,
-            5u32 => self.fs_type = field.non_empty_string("fsType")?,
+            4u32 => {
+                field.set_non_empty_string(&mut self.iscsi_interface, "iscsiInterface")?
+            }
+            5u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             6u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
-            7u32 => {
-                field
-                    .push(self.portals.get_or_insert_default(), field.string("portals")?)
-            }
+            7u32 => field.push_string(self.portals.get_or_insert_default(), "portals")?,
             8u32 => {
                 self.chap_auth_discovery = ::std::option::Option::Some(
                         field.bool("chapAuthDiscovery")?,
                     )
                     .filter(|value| *value);
             }
-            10u32 => {
-                field
-                    .merge_message(self.secret_ref.get_or_insert_default(), "secretRef")?
-            }
+            10u32 => field.merge_optional(&mut self.secret_ref, "secretRef")?,
             11u32 => {
                 self.chap_auth_session = ::std::option::Option::Some(
                         field.bool("chapAuthSession")?,
@@ -3504,9 +3250,7 @@ impl p::Message for crate::core_v1::ISCSIVolumeSource {
                     .filter(|value| *value);
             }
             12u32 => {
-                self.initiator_name = ::std::option::Option::Some(
-                    field.string("initiatorName")?,
-                );
+                field.set_optional_string(&mut self.initiator_name, "initiatorName")?
             }
             _ => {}
         }
@@ -3563,8 +3307,8 @@ impl p::Message for crate::core_v1::KeyToPath {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.key = field.string("key")?,
-            2u32 => self.path = field.string("path")?,
+            1u32 => field.set_string(&mut self.key, "key")?,
+            2u32 => field.set_string(&mut self.path, "path")?,
             3u32 => self.mode = ::std::option::Option::Some(field.int32("mode")?),
             _ => {}
         }
@@ -3594,25 +3338,9 @@ impl p::Message for crate::core_v1::Lifecycle {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.post_start.get_or_insert_default(),
-                        "postStart",
-                    )?
-            }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.pre_stop.get_or_insert_default(),
-                        "preStop",
-                    )?
-            }
-            3u32 => {
-                self.stop_signal = ::std::option::Option::Some(
-                    field.string("stopSignal")?,
-                );
-            }
+            1u32 => field.merge_boxed(&mut self.post_start, "postStart")?,
+            2u32 => field.merge_boxed(&mut self.pre_stop, "preStop")?,
+            3u32 => field.set_optional_string(&mut self.stop_signal, "stopSignal")?,
             _ => {}
         }
         Ok(())
@@ -3641,22 +3369,10 @@ impl p::Message for crate::core_v1::LifecycleHandler {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.merge_message(self.exec.get_or_insert_default(), "exec")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.http_get.get_or_insert_default(),
-                        "httpGet",
-                    )?
-            }
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.tcp_socket.get_or_insert_default(),
-                        "tcpSocket",
-                    )?
-            }
-            4u32 => field.merge_message(self.sleep.get_or_insert_default(), "sleep")?,
+            1u32 => field.merge_optional(&mut self.exec, "exec")?,
+            2u32 => field.merge_boxed(&mut self.http_get, "httpGet")?,
+            3u32 => field.merge_boxed(&mut self.tcp_socket, "tcpSocket")?,
+            4u32 => field.merge_optional(&mut self.sleep, "sleep")?,
             _ => {}
         }
         Ok(())
@@ -3689,7 +3405,7 @@ impl p::Message for crate::core_v1::LimitRange {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -3714,7 +3430,7 @@ impl p::Message for crate::core_v1::LimitRangeItem {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
             2u32 => {
                 p::merge_entry(
                     &mut self.max,
@@ -3841,9 +3557,7 @@ impl p::Message for crate::core_v1::LimitRangeList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -3920,9 +3634,9 @@ impl p::Message for crate::core_v1::LoadBalancerIngress {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.ip = field.non_empty_string("ip")?,
-            2u32 => self.hostname = field.non_empty_string("hostname")?,
-            3u32 => self.ip_mode = ::std::option::Option::Some(field.string("ipMode")?),
+            1u32 => field.set_non_empty_string(&mut self.ip, "ip")?,
+            2u32 => field.set_non_empty_string(&mut self.hostname, "hostname")?,
+            3u32 => field.set_optional_string(&mut self.ip_mode, "ipMode")?,
             4u32 => field.push_message(self.ports.get_or_insert_default(), "ports")?,
             _ => {}
         }
@@ -3978,7 +3692,7 @@ impl p::Message for crate::core_v1::LocalObjectReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.non_empty_string("name")?,
+            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
             _ => {}
         }
         Ok(())
@@ -3999,8 +3713,8 @@ impl p::Message for crate::core_v1::LocalVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.path = field.string("path")?,
-            2u32 => self.fs_type = ::std::option::Option::Some(field.string("fsType")?),
+            1u32 => field.set_string(&mut self.path, "path")?,
+            2u32 => field.set_optional_string(&mut self.fs_type, "fsType")?,
             _ => {}
         }
         Ok(())
@@ -4026,10 +3740,13 @@ impl p::Message for crate::core_v1::ModifyVolumeStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.target_volume_attributes_class_name = field
-                    .non_empty_string("targetVolumeAttributesClassName")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.target_volume_attributes_class_name,
+                        "targetVolumeAttributesClassName",
+                    )?
             }
-            2u32 => self.status = field.string("status")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -4057,8 +3774,8 @@ impl p::Message for crate::core_v1::Namespace {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -4086,11 +3803,11 @@ impl p::Message for crate::core_v1::NamespaceCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             4u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            5u32 => self.reason = field.non_empty_string("reason")?,
-            6u32 => self.message = field.non_empty_string("message")?,
+            5u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            6u32 => field.set_non_empty_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -4125,9 +3842,7 @@ impl p::Message for crate::core_v1::NamespaceList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -4142,11 +3857,7 @@ impl p::Message for crate::core_v1::NamespaceSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                field
-                    .push(
-                        self.finalizers.get_or_insert_default(),
-                        field.string("finalizers")?,
-                    )
+                field.push_string(self.finalizers.get_or_insert_default(), "finalizers")?
             }
             _ => {}
         }
@@ -4170,7 +3881,7 @@ impl p::Message for crate::core_v1::NamespaceStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.phase = field.non_empty_string("phase")?,
+            1u32 => field.set_non_empty_string(&mut self.phase, "phase")?,
             2u32 => {
                 field
                     .push_message(self.conditions.get_or_insert_default(), "conditions")?
@@ -4200,8 +3911,8 @@ impl p::Message for crate::core_v1::NFSVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.server = field.string("server")?,
-            2u32 => self.path = field.string("path")?,
+            1u32 => field.set_string(&mut self.server, "server")?,
+            2u32 => field.set_string(&mut self.path, "path")?,
             3u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
@@ -4235,8 +3946,8 @@ impl p::Message for crate::core_v1::Node {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -4264,8 +3975,8 @@ impl p::Message for crate::core_v1::NodeAddress {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.address = field.string("address")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.address, "address")?,
             _ => {}
         }
         Ok(())
@@ -4293,10 +4004,8 @@ impl p::Message for crate::core_v1::NodeAffinity {
         match field.number {
             1u32 => {
                 field
-                    .merge_message(
-                        self
-                            .required_during_scheduling_ignored_during_execution
-                            .get_or_insert_default(),
+                    .merge_optional(
+                        &mut self.required_during_scheduling_ignored_during_execution,
                         "requiredDuringSchedulingIgnoredDuringExecution",
                     )?
             }
@@ -4338,12 +4047,12 @@ impl p::Message for crate::core_v1::NodeCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             3u32 => self.last_heartbeat_time = p::time(&field, "lastHeartbeatTime")?,
             4u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            5u32 => self.reason = field.non_empty_string("reason")?,
-            6u32 => self.message = field.non_empty_string("message")?,
+            5u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            6u32 => field.set_non_empty_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -4381,13 +4090,7 @@ impl p::Message for crate::core_v1::NodeConfigSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.config_map.get_or_insert_default(),
-                        "configMap",
-                    )?
-            }
+            2u32 => field.merge_boxed(&mut self.config_map, "configMap")?,
             _ => {}
         }
         Ok(())
@@ -4409,25 +4112,10 @@ impl p::Message for crate::core_v1::NodeConfigStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.assigned.get_or_insert_default(),
-                        "assigned",
-                    )?
-            }
-            2u32 => {
-                field
-                    .merge_message(&mut **self.active.get_or_insert_default(), "active")?
-            }
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.last_known_good.get_or_insert_default(),
-                        "lastKnownGood",
-                    )?
-            }
-            4u32 => self.error = field.non_empty_string("error")?,
+            1u32 => field.merge_boxed(&mut self.assigned, "assigned")?,
+            2u32 => field.merge_boxed(&mut self.active, "active")?,
+            3u32 => field.merge_boxed(&mut self.last_known_good, "lastKnownGood")?,
+            4u32 => field.set_non_empty_string(&mut self.error, "error")?,
             _ => {}
         }
         Ok(())
@@ -4460,13 +4148,7 @@ impl p::Message for crate::core_v1::NodeDaemonEndpoints {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        self.kubelet_endpoint.get_or_insert_default(),
-                        "kubeletEndpoint",
-                    )?
-            }
+            1u32 => field.merge_optional(&mut self.kubelet_endpoint, "kubeletEndpoint")?,
             _ => {}
         }
         Ok(())
@@ -4512,9 +4194,7 @@ impl p::Message for crate::core_v1::NodeList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -4528,10 +4208,8 @@ impl p::Message for crate::core_v1::NodeRuntimeHandler {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = ::std::option::Option::Some(field.string("name")?),
-            2u32 => {
-                field.merge_message(self.features.get_or_insert_default(), "features")?
-            }
+            1u32 => field.set_optional_string(&mut self.name, "name")?,
+            2u32 => field.merge_optional(&mut self.features, "features")?,
             _ => {}
         }
         Ok(())
@@ -4614,11 +4292,9 @@ impl p::Message for crate::core_v1::NodeSelectorRequirement {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.key = field.string("key")?,
-            2u32 => self.operator = field.string("operator")?,
-            3u32 => {
-                field.push(self.values.get_or_insert_default(), field.string("values")?)
-            }
+            1u32 => field.set_string(&mut self.key, "key")?,
+            2u32 => field.set_string(&mut self.operator, "operator")?,
+            3u32 => field.push_string(self.values.get_or_insert_default(), "values")?,
             _ => {}
         }
         Ok(())
@@ -4690,9 +4366,9 @@ impl p::Message for crate::core_v1::NodeSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.pod_cidr = field.non_empty_string("podCIDR")?,
-            2u32 => self.external_id = field.non_empty_string("externalID")?,
-            3u32 => self.provider_id = field.non_empty_string("providerID")?,
+            1u32 => field.set_non_empty_string(&mut self.pod_cidr, "podCIDR")?,
+            2u32 => field.set_non_empty_string(&mut self.external_id, "externalID")?,
+            3u32 => field.set_non_empty_string(&mut self.provider_id, "providerID")?,
             4u32 => {
                 self.unschedulable = ::std::option::Option::Some(
                         field.bool("unschedulable")?,
@@ -4700,19 +4376,9 @@ impl p::Message for crate::core_v1::NodeSpec {
                     .filter(|value| *value);
             }
             5u32 => field.push_message(self.taints.get_or_insert_default(), "taints")?,
-            6u32 => {
-                field
-                    .merge_message(
-                        &mut **self.config_source.get_or_insert_default(),
-                        "configSource",
-                    )?
-            }
+            6u32 => field.merge_boxed(&mut self.config_source, "configSource")?,
             7u32 => {
-                field
-                    .push(
-                        self.pod_cidrs.get_or_insert_default(),
-                        field.string("podCIDRs")?,
-                    )
+                field.push_string(self.pod_cidrs.get_or_insert_default(), "podCIDRs")?
             }
             _ => {}
         }
@@ -4781,7 +4447,7 @@ impl p::Message for crate::core_v1::NodeStatus {
                     Default::default,
                 )?
             }
-            3u32 => self.phase = field.non_empty_string("phase")?,
+            3u32 => field.set_non_empty_string(&mut self.phase, "phase")?,
             4u32 => {
                 field
                     .push_message(self.conditions.get_or_insert_default(), "conditions")?
@@ -4789,27 +4455,15 @@ impl p::Message for crate::core_v1::NodeStatus {
             5u32 => {
                 field.push_message(self.addresses.get_or_insert_default(), "addresses")?
             }
-            6u32 => {
-                field
-                    .merge_message(
-                        self.daemon_endpoints.get_or_insert_default(),
-                        "daemonEndpoints",
-                    )?
-            }
-            7u32 => {
-                field
-                    .merge_message(
-                        &mut **self.node_info.get_or_insert_default(),
-                        "nodeInfo",
-                    )?
-            }
+            6u32 => field.merge_optional(&mut self.daemon_endpoints, "daemonEndpoints")?,
+            7u32 => field.merge_boxed(&mut self.node_info, "nodeInfo")?,
             8u32 => field.push_message(self.images.get_or_insert_default(), "images")?,
             9u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.volumes_in_use.get_or_insert_default(),
-                        field.string("volumesInUse")?,
-                    )
+                        "volumesInUse",
+                    )?
             }
             10u32 => {
                 field
@@ -4818,10 +4472,7 @@ impl p::Message for crate::core_v1::NodeStatus {
                         "volumesAttached",
                     )?
             }
-            11u32 => {
-                field
-                    .merge_message(&mut **self.config.get_or_insert_default(), "config")?
-            }
+            11u32 => field.merge_boxed(&mut self.config, "config")?,
             12u32 => {
                 field
                     .push_message(
@@ -4829,15 +4480,13 @@ impl p::Message for crate::core_v1::NodeStatus {
                         "runtimeHandlers",
                     )?
             }
-            13u32 => {
-                field.merge_message(self.features.get_or_insert_default(), "features")?
-            }
+            13u32 => field.merge_optional(&mut self.features, "features")?,
             14u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.declared_features.get_or_insert_default(),
-                        field.string("declaredFeatures")?,
-                    )
+                        "declaredFeatures",
+                    )?
             }
             _ => {}
         }
@@ -4947,19 +4596,23 @@ impl p::Message for crate::core_v1::NodeSystemInfo {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.machine_id = field.string("machineID")?,
-            2u32 => self.system_uuid = field.string("systemUUID")?,
-            3u32 => self.boot_id = field.string("bootID")?,
-            4u32 => self.kernel_version = field.string("kernelVersion")?,
-            5u32 => self.os_image = field.string("osImage")?,
+            1u32 => field.set_string(&mut self.machine_id, "machineID")?,
+            2u32 => field.set_string(&mut self.system_uuid, "systemUUID")?,
+            3u32 => field.set_string(&mut self.boot_id, "bootID")?,
+            4u32 => field.set_string(&mut self.kernel_version, "kernelVersion")?,
+            5u32 => field.set_string(&mut self.os_image, "osImage")?,
             6u32 => {
-                self.container_runtime_version = field.string("containerRuntimeVersion")?;
+                field
+                    .set_string(
+                        &mut self.container_runtime_version,
+                        "containerRuntimeVersion",
+                    )?
             }
-            7u32 => self.kubelet_version = field.string("kubeletVersion")?,
-            8u32 => self.kube_proxy_version = field.string("kubeProxyVersion")?,
-            9u32 => self.operating_system = field.string("operatingSystem")?,
-            10u32 => self.architecture = field.string("architecture")?,
-            11u32 => field.merge_message(self.swap.get_or_insert_default(), "swap")?,
+            7u32 => field.set_string(&mut self.kubelet_version, "kubeletVersion")?,
+            8u32 => field.set_string(&mut self.kube_proxy_version, "kubeProxyVersion")?,
+            9u32 => field.set_string(&mut self.operating_system, "operatingSystem")?,
+            10u32 => field.set_string(&mut self.architecture, "architecture")?,
+            11u32 => field.merge_optional(&mut self.swap, "swap")?,
             _ => {}
         }
         Ok(())
@@ -5020,8 +4673,8 @@ impl p::Message for crate::core_v1::ObjectFieldSelector {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.api_version = field.non_empty_string("apiVersion")?,
-            2u32 => self.field_path = field.string("fieldPath")?,
+            1u32 => field.set_non_empty_string(&mut self.api_version, "apiVersion")?,
+            2u32 => field.set_string(&mut self.field_path, "fieldPath")?,
             _ => {}
         }
         Ok(())
@@ -5046,13 +4699,16 @@ impl p::Message for crate::core_v1::ObjectReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.kind = field.non_empty_string("kind")?,
-            2u32 => self.namespace = field.non_empty_string("namespace")?,
-            3u32 => self.name = field.non_empty_string("name")?,
-            4u32 => self.uid = field.non_empty_string("uid")?,
-            5u32 => self.api_version = field.non_empty_string("apiVersion")?,
-            6u32 => self.resource_version = field.non_empty_string("resourceVersion")?,
-            7u32 => self.field_path = field.non_empty_string("fieldPath")?,
+            1u32 => field.set_non_empty_string(&mut self.kind, "kind")?,
+            2u32 => field.set_non_empty_string(&mut self.namespace, "namespace")?,
+            3u32 => field.set_non_empty_string(&mut self.name, "name")?,
+            4u32 => field.set_non_empty_string(&mut self.uid, "uid")?,
+            5u32 => field.set_non_empty_string(&mut self.api_version, "apiVersion")?,
+            6u32 => {
+                field
+                    .set_non_empty_string(&mut self.resource_version, "resourceVersion")?
+            }
+            7u32 => field.set_non_empty_string(&mut self.field_path, "fieldPath")?,
             _ => {}
         }
         Ok(())
@@ -5092,8 +4748,8 @@ impl p::Message for crate::core_v1::PersistentVolume {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -5122,8 +4778,8 @@ impl p::Message for crate::core_v1::PersistentVolumeClaim {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -5151,12 +4807,12 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             3u32 => self.last_probe_time = p::time(&field, "lastProbeTime")?,
             4u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            5u32 => self.reason = field.non_empty_string("reason")?,
-            6u32 => self.message = field.non_empty_string("message")?,
+            5u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            6u32 => field.set_non_empty_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -5194,9 +4850,7 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -5212,54 +4866,30 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimSpec {
         match field.number {
             1u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.access_modes.get_or_insert_default(),
-                        field.string("accessModes")?,
-                    )
-            }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.resources.get_or_insert_default(),
-                        "resources",
+                        "accessModes",
                     )?
             }
-            3u32 => self.volume_name = field.non_empty_string("volumeName")?,
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.selector.get_or_insert_default(),
-                        "selector",
-                    )?
-            }
+            2u32 => field.merge_boxed(&mut self.resources, "resources")?,
+            3u32 => field.set_non_empty_string(&mut self.volume_name, "volumeName")?,
+            4u32 => field.merge_boxed(&mut self.selector, "selector")?,
             5u32 => {
-                self.storage_class_name = ::std::option::Option::Some(
-                    field.string("storageClassName")?,
-                );
-            }
-            6u32 => {
-                self.volume_mode = ::std::option::Option::Some(
-                    field.string("volumeMode")?,
-                );
-            }
-            7u32 => {
                 field
-                    .merge_message(
-                        &mut **self.data_source.get_or_insert_default(),
-                        "dataSource",
+                    .set_optional_string(
+                        &mut self.storage_class_name,
+                        "storageClassName",
                     )?
             }
-            8u32 => {
-                field
-                    .merge_message(
-                        &mut **self.data_source_ref.get_or_insert_default(),
-                        "dataSourceRef",
-                    )?
-            }
+            6u32 => field.set_optional_string(&mut self.volume_mode, "volumeMode")?,
+            7u32 => field.merge_boxed(&mut self.data_source, "dataSource")?,
+            8u32 => field.merge_boxed(&mut self.data_source_ref, "dataSourceRef")?,
             9u32 => {
-                self.volume_attributes_class_name = ::std::option::Option::Some(
-                    field.string("volumeAttributesClassName")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.volume_attributes_class_name,
+                        "volumeAttributesClassName",
+                    )?
             }
             _ => {}
         }
@@ -5311,13 +4941,13 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.phase = field.non_empty_string("phase")?,
+            1u32 => field.set_non_empty_string(&mut self.phase, "phase")?,
             2u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.access_modes.get_or_insert_default(),
-                        field.string("accessModes")?,
-                    )
+                        "accessModes",
+                    )?
             }
             3u32 => {
                 p::merge_entry(
@@ -5355,16 +4985,14 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimStatus {
                 )?
             }
             8u32 => {
-                self.current_volume_attributes_class_name = ::std::option::Option::Some(
-                    field.string("currentVolumeAttributesClassName")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.current_volume_attributes_class_name,
+                        "currentVolumeAttributesClassName",
+                    )?
             }
             9u32 => {
-                field
-                    .merge_message(
-                        &mut **self.modify_volume_status.get_or_insert_default(),
-                        "modifyVolumeStatus",
-                    )?
+                field.merge_boxed(&mut self.modify_volume_status, "modifyVolumeStatus")?
             }
             _ => {}
         }
@@ -5426,9 +5054,7 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimTemplate {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.spec, "spec")?,
             _ => {}
         }
@@ -5454,7 +5080,7 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.claim_name = field.string("claimName")?,
+            1u32 => field.set_string(&mut self.claim_name, "claimName")?,
             2u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
@@ -5483,9 +5109,7 @@ impl p::Message for crate::core_v1::PersistentVolumeList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -5519,158 +5143,56 @@ impl p::Message for crate::core_v1::PersistentVolumeSpec {
                         match field.number {
                             1u32 => {
                                 field
-                                    .merge_message(
-                                        &mut **self.gce_persistent_disk.get_or_insert_default(),
+                                    .merge_boxed(
+                                        &mut self.gce_persistent_disk,
                                         "gcePersistentDisk",
                                     )?
                             }
                             2u32 => {
                                 field
-                                    .merge_message(
-                                        &mut **self.aws_elastic_block_store.get_or_insert_default(),
+                                    .merge_boxed(
+                                        &mut self.aws_elastic_block_store,
                                         "awsElasticBlockStore",
                                     )?
                             }
-                            3u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.host_path.get_or_insert_default(),
-                                        "hostPath",
-                                    )?
-                            }
-                            4u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.glusterfs.get_or_insert_default(),
-                                        "glusterfs",
-                                    )?
-                            }
-                            5u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.nfs.get_or_insert_default(),
-                                        "nfs",
-                                    )?
-                            }
-                            6u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.rbd.get_or_insert_default(),
-                                        "rbd",
-                                    )?
-                            }
-                            7u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.iscsi.get_or_insert_default(),
-                                        "iscsi",
-                                    )?
-                            }
-                            8u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.cinder.get_or_insert_default(),
-                                        "cinder",
-                                    )?
-                            }
-                            9u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.cephfs.get_or_insert_default(),
-                                        "cephfs",
-                                    )?
-                            }
-                            10u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.fc.get_or_insert_default(),
-                                        "fc",
-                                    )?
-                            }
-                            11u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.flocker.get_or_insert_default(),
-                                        "flocker",
-                                    )?
-                            }
+                            3u32 => field.merge_boxed(&mut self.host_path, "hostPath")?,
+                            4u32 => field.merge_boxed(&mut self.glusterfs, "glusterfs")?,
+                            5u32 => field.merge_boxed(&mut self.nfs, "nfs")?,
+                            6u32 => field.merge_boxed(&mut self.rbd, "rbd")?,
+                            7u32 => field.merge_boxed(&mut self.iscsi, "iscsi")?,
+                            8u32 => field.merge_boxed(&mut self.cinder, "cinder")?,
+                            9u32 => field.merge_boxed(&mut self.cephfs, "cephfs")?,
+                            10u32 => field.merge_boxed(&mut self.fc, "fc")?,
+                            11u32 => field.merge_boxed(&mut self.flocker, "flocker")?,
                             12u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.flex_volume.get_or_insert_default(),
-                                        "flexVolume",
-                                    )?
+                                field.merge_boxed(&mut self.flex_volume, "flexVolume")?
                             }
                             13u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.azure_file.get_or_insert_default(),
-                                        "azureFile",
-                                    )?
+                                field.merge_boxed(&mut self.azure_file, "azureFile")?
                             }
                             14u32 => {
                                 field
-                                    .merge_message(
-                                        &mut **self.vsphere_volume.get_or_insert_default(),
-                                        "vsphereVolume",
-                                    )?
+                                    .merge_boxed(&mut self.vsphere_volume, "vsphereVolume")?
                             }
-                            15u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.quobyte.get_or_insert_default(),
-                                        "quobyte",
-                                    )?
-                            }
+                            15u32 => field.merge_boxed(&mut self.quobyte, "quobyte")?,
                             16u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.azure_disk.get_or_insert_default(),
-                                        "azureDisk",
-                                    )?
+                                field.merge_boxed(&mut self.azure_disk, "azureDisk")?
                             }
                             17u32 => {
                                 field
-                                    .merge_message(
-                                        &mut **self.photon_persistent_disk.get_or_insert_default(),
+                                    .merge_boxed(
+                                        &mut self.photon_persistent_disk,
                                         "photonPersistentDisk",
                                     )?
                             }
                             18u32 => {
                                 field
-                                    .merge_message(
-                                        &mut **self.portworx_volume.get_or_insert_default(),
-                                        "portworxVolume",
-                                    )?
+                                    .merge_boxed(&mut self.portworx_volume, "portworxVolume")?
                             }
-                            19u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.scale_io.get_or_insert_default(),
-                                        "scaleIO",
-                                    )?
-                            }
-                            20u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.local.get_or_insert_default(),
-                                        "local",
-                                    )?
-                            }
-                            21u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.storageos.get_or_insert_default(),
-                                        "storageos",
-                                    )?
-                            }
-                            22u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.csi.get_or_insert_default(),
-                                        "csi",
-                                    )?
-                            }
+                            19u32 => field.merge_boxed(&mut self.scale_io, "scaleIO")?,
+                            20u32 => field.merge_boxed(&mut self.local, "local")?,
+                            21u32 => field.merge_boxed(&mut self.storageos, "storageos")?,
+                            22u32 => field.merge_boxed(&mut self.csi, "csi")?,
                             _ => {}
                         }
                         Ok(())
@@ -5679,46 +5201,41 @@ impl p::Message for crate::core_v1::PersistentVolumeSpec {
             }
             3u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.access_modes.get_or_insert_default(),
-                        field.string("accessModes")?,
-                    )
-            }
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.claim_ref.get_or_insert_default(),
-                        "claimRef",
+                        "accessModes",
                     )?
             }
+            4u32 => field.merge_boxed(&mut self.claim_ref, "claimRef")?,
             5u32 => {
-                self.persistent_volume_reclaim_policy = field
-                    .non_empty_string("persistentVolumeReclaimPolicy")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.persistent_volume_reclaim_policy,
+                        "persistentVolumeReclaimPolicy",
+                    )?
             }
-            6u32 => self.storage_class_name = field.non_empty_string("storageClassName")?,
+            6u32 => {
+                field
+                    .set_non_empty_string(
+                        &mut self.storage_class_name,
+                        "storageClassName",
+                    )?
+            }
             7u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.mount_options.get_or_insert_default(),
-                        field.string("mountOptions")?,
-                    )
-            }
-            8u32 => {
-                self.volume_mode = ::std::option::Option::Some(
-                    field.string("volumeMode")?,
-                );
-            }
-            9u32 => {
-                field
-                    .merge_message(
-                        self.node_affinity.get_or_insert_default(),
-                        "nodeAffinity",
+                        "mountOptions",
                     )?
             }
+            8u32 => field.set_optional_string(&mut self.volume_mode, "volumeMode")?,
+            9u32 => field.merge_optional(&mut self.node_affinity, "nodeAffinity")?,
             10u32 => {
-                self.volume_attributes_class_name = ::std::option::Option::Some(
-                    field.string("volumeAttributesClassName")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.volume_attributes_class_name,
+                        "volumeAttributesClassName",
+                    )?
             }
             _ => {}
         }
@@ -5872,9 +5389,9 @@ impl p::Message for crate::core_v1::PersistentVolumeStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.phase = field.non_empty_string("phase")?,
-            2u32 => self.message = field.non_empty_string("message")?,
-            3u32 => self.reason = field.non_empty_string("reason")?,
+            1u32 => field.set_non_empty_string(&mut self.phase, "phase")?,
+            2u32 => field.set_non_empty_string(&mut self.message, "message")?,
+            3u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
             4u32 => {
                 self.last_phase_transition_time = p::time(
                     &field,
@@ -5910,8 +5427,8 @@ impl p::Message for crate::core_v1::PhotonPersistentDiskVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.pd_id = field.string("pdID")?,
-            2u32 => self.fs_type = field.non_empty_string("fsType")?,
+            1u32 => field.set_string(&mut self.pd_id, "pdID")?,
+            2u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             _ => {}
         }
         Ok(())
@@ -5937,8 +5454,8 @@ impl p::Message for crate::core_v1::Pod {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -6015,41 +5532,25 @@ impl p::Message for crate::core_v1::PodAffinityTerm {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.label_selector.get_or_insert_default(),
-                        "labelSelector",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.label_selector, "labelSelector")?,
             2u32 => {
-                field
-                    .push(
-                        self.namespaces.get_or_insert_default(),
-                        field.string("namespaces")?,
-                    )
+                field.push_string(self.namespaces.get_or_insert_default(), "namespaces")?
             }
-            3u32 => self.topology_key = field.string("topologyKey")?,
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.namespace_selector.get_or_insert_default(),
-                        "namespaceSelector",
-                    )?
-            }
+            3u32 => field.set_string(&mut self.topology_key, "topologyKey")?,
+            4u32 => field.merge_boxed(&mut self.namespace_selector, "namespaceSelector")?,
             5u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.match_label_keys.get_or_insert_default(),
-                        field.string("matchLabelKeys")?,
-                    )
+                        "matchLabelKeys",
+                    )?
             }
             6u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.mismatch_label_keys.get_or_insert_default(),
-                        field.string("mismatchLabelKeys")?,
-                    )
+                        "mismatchLabelKeys",
+                    )?
             }
             _ => {}
         }
@@ -6144,21 +5645,27 @@ impl p::Message for crate::core_v1::PodCertificateProjection {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.signer_name = field.string("signerName")?,
-            2u32 => self.key_type = field.string("keyType")?,
+            1u32 => field.set_string(&mut self.signer_name, "signerName")?,
+            2u32 => field.set_string(&mut self.key_type, "keyType")?,
             3u32 => {
                 self.max_expiration_seconds = ::std::option::Option::Some(
                     field.int32("maxExpirationSeconds")?,
                 );
             }
             4u32 => {
-                self.credential_bundle_path = field
-                    .non_empty_string("credentialBundlePath")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.credential_bundle_path,
+                        "credentialBundlePath",
+                    )?
             }
-            5u32 => self.key_path = field.non_empty_string("keyPath")?,
+            5u32 => field.set_non_empty_string(&mut self.key_path, "keyPath")?,
             6u32 => {
-                self.certificate_chain_path = field
-                    .non_empty_string("certificateChainPath")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.certificate_chain_path,
+                        "certificateChainPath",
+                    )?
             }
             7u32 => {
                 p::merge_string_entry(
@@ -6207,12 +5714,12 @@ impl p::Message for crate::core_v1::PodCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             3u32 => self.last_probe_time = p::time(&field, "lastProbeTime")?,
             4u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            5u32 => self.reason = field.non_empty_string("reason")?,
-            6u32 => self.message = field.non_empty_string("message")?,
+            5u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            6u32 => field.set_non_empty_string(&mut self.message, "message")?,
             7u32 => {
                 self.observed_generation = ::std::option::Option::Some(
                         field.int64("observedGeneration")?,
@@ -6261,18 +5768,12 @@ impl p::Message for crate::core_v1::PodDNSConfig {
         match field.number {
             1u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.nameservers.get_or_insert_default(),
-                        field.string("nameservers")?,
-                    )
+                        "nameservers",
+                    )?
             }
-            2u32 => {
-                field
-                    .push(
-                        self.searches.get_or_insert_default(),
-                        field.string("searches")?,
-                    )
-            }
+            2u32 => field.push_string(self.searches.get_or_insert_default(), "searches")?,
             3u32 => field.push_message(self.options.get_or_insert_default(), "options")?,
             _ => {}
         }
@@ -6306,8 +5807,8 @@ impl p::Message for crate::core_v1::PodDNSConfigOption {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.non_empty_string("name")?,
-            2u32 => self.value = ::std::option::Option::Some(field.string("value")?),
+            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
+            2u32 => field.set_optional_string(&mut self.value, "value")?,
             _ => {}
         }
         Ok(())
@@ -6332,7 +5833,7 @@ impl p::Message for crate::core_v1::PodExtendedResourceClaimStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.push_message(&mut self.request_mappings, "requestMappings")?,
-            2u32 => self.resource_claim_name = field.string("resourceClaimName")?,
+            2u32 => field.set_string(&mut self.resource_claim_name, "resourceClaimName")?,
             _ => {}
         }
         Ok(())
@@ -6360,7 +5861,7 @@ impl p::Message for crate::core_v1::PodIP {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.ip = field.string("ip")?,
+            1u32 => field.set_string(&mut self.ip, "ip")?,
             _ => {}
         }
         Ok(())
@@ -6382,9 +5883,7 @@ impl p::Message for crate::core_v1::PodList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -6398,7 +5897,7 @@ impl p::Message for crate::core_v1::PodOS {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             _ => {}
         }
         Ok(())
@@ -6420,7 +5919,7 @@ impl p::Message for crate::core_v1::PodReadinessGate {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.condition_type = field.string("conditionType")?,
+            1u32 => field.set_string(&mut self.condition_type, "conditionType")?,
             _ => {}
         }
         Ok(())
@@ -6442,16 +5941,20 @@ impl p::Message for crate::core_v1::PodResourceClaim {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             3u32 => {
-                self.resource_claim_name = ::std::option::Option::Some(
-                    field.string("resourceClaimName")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.resource_claim_name,
+                        "resourceClaimName",
+                    )?
             }
             4u32 => {
-                self.resource_claim_template_name = ::std::option::Option::Some(
-                    field.string("resourceClaimTemplateName")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.resource_claim_template_name,
+                        "resourceClaimTemplateName",
+                    )?
             }
             _ => {}
         }
@@ -6480,11 +5983,13 @@ impl p::Message for crate::core_v1::PodResourceClaimStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => {
-                self.resource_claim_name = ::std::option::Option::Some(
-                    field.string("resourceClaimName")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.resource_claim_name,
+                        "resourceClaimName",
+                    )?
             }
             _ => {}
         }
@@ -6510,7 +6015,7 @@ impl p::Message for crate::core_v1::PodSchedulingGate {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             _ => {}
         }
         Ok(())
@@ -6532,13 +6037,7 @@ impl p::Message for crate::core_v1::PodSecurityContext {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.se_linux_options.get_or_insert_default(),
-                        "seLinuxOptions",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.se_linux_options, "seLinuxOptions")?,
             2u32 => {
                 self.run_as_user = ::std::option::Option::Some(field.int64("runAsUser")?);
             }
@@ -6561,41 +6060,29 @@ impl p::Message for crate::core_v1::PodSecurityContext {
                 );
             }
             7u32 => field.push_message(self.sysctls.get_or_insert_default(), "sysctls")?,
-            8u32 => {
-                field
-                    .merge_message(
-                        &mut **self.windows_options.get_or_insert_default(),
-                        "windowsOptions",
-                    )?
-            }
+            8u32 => field.merge_boxed(&mut self.windows_options, "windowsOptions")?,
             9u32 => {
-                self.fs_group_change_policy = ::std::option::Option::Some(
-                    field.string("fsGroupChangePolicy")?,
-                );
-            }
-            10u32 => {
                 field
-                    .merge_message(
-                        &mut **self.seccomp_profile.get_or_insert_default(),
-                        "seccompProfile",
+                    .set_optional_string(
+                        &mut self.fs_group_change_policy,
+                        "fsGroupChangePolicy",
                     )?
             }
-            11u32 => {
-                field
-                    .merge_message(
-                        &mut **self.app_armor_profile.get_or_insert_default(),
-                        "appArmorProfile",
-                    )?
-            }
+            10u32 => field.merge_boxed(&mut self.seccomp_profile, "seccompProfile")?,
+            11u32 => field.merge_boxed(&mut self.app_armor_profile, "appArmorProfile")?,
             12u32 => {
-                self.supplemental_groups_policy = ::std::option::Option::Some(
-                    field.string("supplementalGroupsPolicy")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.supplemental_groups_policy,
+                        "supplementalGroupsPolicy",
+                    )?
             }
             13u32 => {
-                self.se_linux_change_policy = ::std::option::Option::Some(
-                    field.string("seLinuxChangePolicy")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.se_linux_change_policy,
+                        "seLinuxChangePolicy",
+                    )?
             }
             _ => {}
         }
@@ -6663,7 +6150,9 @@ impl p::Message for crate::core_v1::PodSpec {
         match field.number {
             1u32 => field.push_message(self.volumes.get_or_insert_default(), "volumes")?,
             2u32 => field.push_message(&mut self.containers, "containers")?,
-            3u32 => self.restart_policy = field.non_empty_string("restartPolicy")?,
+            3u32 => {
+                field.set_non_empty_string(&mut self.restart_policy, "restartPolicy")?
+            }
             4u32 => {
                 self.termination_grace_period_seconds = ::std::option::Option::Some(
                     field.int64("terminationGracePeriodSeconds")?,
@@ -6674,15 +6163,21 @@ impl p::Message for crate::core_v1::PodSpec {
                     field.int64("activeDeadlineSeconds")?,
                 );
             }
-            6u32 => self.dns_policy = field.non_empty_string("dnsPolicy")?,
+            6u32 => field.set_non_empty_string(&mut self.dns_policy, "dnsPolicy")?,
             7u32 => {
                 p::merge_string_entry(&mut self.node_selector, &field, "nodeSelector")?
             }
             8u32 => {
-                self.service_account_name = field.non_empty_string("serviceAccountName")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.service_account_name,
+                        "serviceAccountName",
+                    )?
             }
-            9u32 => self.service_account = field.non_empty_string("serviceAccount")?,
-            10u32 => self.node_name = field.non_empty_string("nodeName")?,
+            9u32 => {
+                field.set_non_empty_string(&mut self.service_account, "serviceAccount")?
+            }
+            10u32 => field.set_non_empty_string(&mut self.node_name, "nodeName")?,
             11u32 => {
                 self.host_network = ::std::option::Option::Some(
                         field.bool("hostNetwork")?,
@@ -6697,13 +6192,7 @@ impl p::Message for crate::core_v1::PodSpec {
                 self.host_ipc = ::std::option::Option::Some(field.bool("hostIPC")?)
                     .filter(|value| *value);
             }
-            14u32 => {
-                field
-                    .merge_message(
-                        &mut **self.security_context.get_or_insert_default(),
-                        "securityContext",
-                    )?
-            }
+            14u32 => field.merge_boxed(&mut self.security_context, "securityContext")?,
             15u32 => {
                 field
                     .push_message(
@@ -6711,16 +6200,12 @@ impl p::Message for crate::core_v1::PodSpec {
                         "imagePullSecrets",
                     )?
             }
-            16u32 => self.hostname = field.non_empty_string("hostname")?,
-            17u32 => self.subdomain = field.non_empty_string("subdomain")?,
-            18u32 => {
-                field
-                    .merge_message(
-                        &mut **self.affinity.get_or_insert_default(),
-                        "affinity",
-                    )?
+            16u32 => field.set_non_empty_string(&mut self.hostname, "hostname")?,
+            17u32 => field.set_non_empty_string(&mut self.subdomain, "subdomain")?,
+            18u32 => field.merge_boxed(&mut self.affinity, "affinity")?,
+            19u32 => {
+                field.set_non_empty_string(&mut self.scheduler_name, "schedulerName")?
             }
-            19u32 => self.scheduler_name = field.non_empty_string("schedulerName")?,
             20u32 => {
                 field
                     .push_message(
@@ -6748,18 +6233,16 @@ impl p::Message for crate::core_v1::PodSpec {
                     )?
             }
             24u32 => {
-                self.priority_class_name = field.non_empty_string("priorityClassName")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.priority_class_name,
+                        "priorityClassName",
+                    )?
             }
             25u32 => {
                 self.priority = ::std::option::Option::Some(field.int32("priority")?);
             }
-            26u32 => {
-                field
-                    .merge_message(
-                        &mut **self.dns_config.get_or_insert_default(),
-                        "dnsConfig",
-                    )?
-            }
+            26u32 => field.merge_boxed(&mut self.dns_config, "dnsConfig")?,
             27u32 => {
                 self.share_process_namespace = ::std::option::Option::Some(
                     field.bool("shareProcessNamespace")?,
@@ -6773,9 +6256,11 @@ impl p::Message for crate::core_v1::PodSpec {
                     )?
             }
             29u32 => {
-                self.runtime_class_name = ::std::option::Option::Some(
-                    field.string("runtimeClassName")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.runtime_class_name,
+                        "runtimeClassName",
+                    )?
             }
             30u32 => {
                 self.enable_service_links = ::std::option::Option::Some(
@@ -6783,9 +6268,11 @@ impl p::Message for crate::core_v1::PodSpec {
                 );
             }
             31u32 => {
-                self.preemption_policy = ::std::option::Option::Some(
-                    field.string("preemptionPolicy")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.preemption_policy,
+                        "preemptionPolicy",
+                    )?
             }
             32u32 => {
                 p::merge_entry(
@@ -6818,7 +6305,7 @@ impl p::Message for crate::core_v1::PodSpec {
                     field.bool("setHostnameAsFQDN")?,
                 );
             }
-            36u32 => field.merge_message(self.os.get_or_insert_default(), "os")?,
+            36u32 => field.merge_optional(&mut self.os, "os")?,
             37u32 => {
                 self.host_users = ::std::option::Option::Some(field.bool("hostUsers")?);
             }
@@ -6836,25 +6323,15 @@ impl p::Message for crate::core_v1::PodSpec {
                         "resourceClaims",
                     )?
             }
-            40u32 => {
-                field
-                    .merge_message(
-                        &mut **self.resources.get_or_insert_default(),
-                        "resources",
-                    )?
-            }
+            40u32 => field.merge_boxed(&mut self.resources, "resources")?,
             41u32 => {
-                self.hostname_override = ::std::option::Option::Some(
-                    field.string("hostnameOverride")?,
-                );
-            }
-            42u32 => {
                 field
-                    .merge_message(
-                        &mut **self.workload_ref.get_or_insert_default(),
-                        "workloadRef",
+                    .set_optional_string(
+                        &mut self.hostname_override,
+                        "hostnameOverride",
                     )?
             }
+            42u32 => field.merge_boxed(&mut self.workload_ref, "workloadRef")?,
             _ => {}
         }
         Ok(())
@@ -7035,15 +6512,15 @@ impl p::Message for crate::core_v1::PodStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.phase = field.non_empty_string("phase")?,
+            1u32 => field.set_non_empty_string(&mut self.phase, "phase")?,
             2u32 => {
                 field
                     .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
-            3u32 => self.message = field.non_empty_string("message")?,
-            4u32 => self.reason = field.non_empty_string("reason")?,
-            5u32 => self.host_ip = field.non_empty_string("hostIP")?,
-            6u32 => self.pod_ip = field.non_empty_string("podIP")?,
+            3u32 => field.set_non_empty_string(&mut self.message, "message")?,
+            4u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            5u32 => field.set_non_empty_string(&mut self.host_ip, "hostIP")?,
+            6u32 => field.set_non_empty_string(&mut self.pod_ip, "podIP")?,
             7u32 => self.start_time = p::time(&field, "startTime")?,
             8u32 => {
                 field
@@ -7052,7 +6529,7 @@ impl p::Message for crate::core_v1::PodStatus {
                         "containerStatuses",
                     )?
             }
-            9u32 => self.qos_class = field.non_empty_string("qosClass")?,
+            9u32 => field.set_non_empty_string(&mut self.qos_class, "qosClass")?,
             10u32 => {
                 field
                     .push_message(
@@ -7061,7 +6538,11 @@ impl p::Message for crate::core_v1::PodStatus {
                     )?
             }
             11u32 => {
-                self.nominated_node_name = field.non_empty_string("nominatedNodeName")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.nominated_node_name,
+                        "nominatedNodeName",
+                    )?
             }
             12u32 => field.push_message(self.pod_ips.get_or_insert_default(), "podIPs")?,
             13u32 => {
@@ -7071,7 +6552,7 @@ impl p::Message for crate::core_v1::PodStatus {
                         "ephemeralContainerStatuses",
                     )?
             }
-            14u32 => self.resize = field.non_empty_string("resize")?,
+            14u32 => field.set_non_empty_string(&mut self.resize, "resize")?,
             15u32 => {
                 field
                     .push_message(
@@ -7090,10 +6571,8 @@ impl p::Message for crate::core_v1::PodStatus {
             }
             18u32 => {
                 field
-                    .merge_message(
-                        &mut **self
-                            .extended_resource_claim_status
-                            .get_or_insert_default(),
+                    .merge_boxed(
+                        &mut self.extended_resource_claim_status,
                         "extendedResourceClaimStatus",
                     )?
             }
@@ -7109,13 +6588,7 @@ impl p::Message for crate::core_v1::PodStatus {
                     Default::default,
                 )?
             }
-            20u32 => {
-                field
-                    .merge_message(
-                        &mut **self.resources.get_or_insert_default(),
-                        "resources",
-                    )?
-            }
+            20u32 => field.merge_boxed(&mut self.resources, "resources")?,
             _ => {}
         }
         Ok(())
@@ -7217,13 +6690,7 @@ impl p::Message for crate::core_v1::PodTemplate {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.template.get_or_insert_default(),
-                        "template",
-                    )?
-            }
+            2u32 => field.merge_boxed(&mut self.template, "template")?,
             _ => {}
         }
         Ok(())
@@ -7249,9 +6716,7 @@ impl p::Message for crate::core_v1::PodTemplateList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -7265,10 +6730,8 @@ impl p::Message for crate::core_v1::PodTemplateSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -7293,8 +6756,8 @@ impl p::Message for crate::core_v1::PortStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.port = field.int32("port")?,
-            2u32 => self.protocol = field.string("protocol")?,
-            3u32 => self.error = ::std::option::Option::Some(field.string("error")?),
+            2u32 => field.set_string(&mut self.protocol, "protocol")?,
+            3u32 => field.set_optional_string(&mut self.error, "error")?,
             _ => {}
         }
         Ok(())
@@ -7323,8 +6786,8 @@ impl p::Message for crate::core_v1::PortworxVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.volume_id = field.string("volumeID")?,
-            2u32 => self.fs_type = field.non_empty_string("fsType")?,
+            1u32 => field.set_string(&mut self.volume_id, "volumeID")?,
+            2u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             3u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
@@ -7389,28 +6852,10 @@ impl p::Message for crate::core_v1::Probe {
                     "ProbeHandler",
                     |field| {
                         match field.number {
-                            1u32 => {
-                                field
-                                    .merge_message(self.exec.get_or_insert_default(), "exec")?
-                            }
-                            2u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.http_get.get_or_insert_default(),
-                                        "httpGet",
-                                    )?
-                            }
-                            3u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.tcp_socket.get_or_insert_default(),
-                                        "tcpSocket",
-                                    )?
-                            }
-                            4u32 => {
-                                field
-                                    .merge_message(self.grpc.get_or_insert_default(), "grpc")?
-                            }
+                            1u32 => field.merge_optional(&mut self.exec, "exec")?,
+                            2u32 => field.merge_boxed(&mut self.http_get, "httpGet")?,
+                            3u32 => field.merge_boxed(&mut self.tcp_socket, "tcpSocket")?,
+                            4u32 => field.merge_optional(&mut self.grpc, "grpc")?,
                             _ => {}
                         }
                         Ok(())
@@ -7539,15 +6984,15 @@ impl p::Message for crate::core_v1::QuobyteVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.registry = field.string("registry")?,
-            2u32 => self.volume = field.string("volume")?,
+            1u32 => field.set_string(&mut self.registry, "registry")?,
+            2u32 => field.set_string(&mut self.volume, "volume")?,
             3u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
-            4u32 => self.user = field.non_empty_string("user")?,
-            5u32 => self.group = field.non_empty_string("group")?,
-            6u32 => self.tenant = field.non_empty_string("tenant")?,
+            4u32 => field.set_non_empty_string(&mut self.user, "user")?,
+            5u32 => field.set_non_empty_string(&mut self.group, "group")?,
+            6u32 => field.set_non_empty_string(&mut self.tenant, "tenant")?,
             _ => {}
         }
         Ok(())
@@ -7585,19 +7030,13 @@ impl p::Message for crate::core_v1::RBDPersistentVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.push(&mut self.monitors, field.string("monitors")?),
-            2u32 => self.image = field.string("image")?,
-            3u32 => self.fs_type = field.non_empty_string("fsType")?,
-            4u32 => self.pool = field.non_empty_string("pool")?,
-            5u32 => self.user = field.non_empty_string("user")?,
-            6u32 => self.keyring = field.non_empty_string("keyring")?,
-            7u32 => {
-                field
-                    .merge_message(
-                        &mut **self.secret_ref.get_or_insert_default(),
-                        "secretRef",
-                    )?
-            }
+            1u32 => field.push_string(&mut self.monitors, "monitors")?,
+            2u32 => field.set_string(&mut self.image, "image")?,
+            3u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
+            4u32 => field.set_non_empty_string(&mut self.pool, "pool")?,
+            5u32 => field.set_non_empty_string(&mut self.user, "user")?,
+            6u32 => field.set_non_empty_string(&mut self.keyring, "keyring")?,
+            7u32 => field.merge_boxed(&mut self.secret_ref, "secretRef")?,
             8u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
@@ -7648,16 +7087,13 @@ impl p::Message for crate::core_v1::RBDVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.push(&mut self.monitors, field.string("monitors")?),
-            2u32 => self.image = field.string("image")?,
-            3u32 => self.fs_type = field.non_empty_string("fsType")?,
-            4u32 => self.pool = field.non_empty_string("pool")?,
-            5u32 => self.user = field.non_empty_string("user")?,
-            6u32 => self.keyring = field.non_empty_string("keyring")?,
-            7u32 => {
-                field
-                    .merge_message(self.secret_ref.get_or_insert_default(), "secretRef")?
-            }
+            1u32 => field.push_string(&mut self.monitors, "monitors")?,
+            2u32 => field.set_string(&mut self.image, "image")?,
+            3u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
+            4u32 => field.set_non_empty_string(&mut self.pool, "pool")?,
+            5u32 => field.set_non_empty_string(&mut self.user, "user")?,
+            6u32 => field.set_non_empty_string(&mut self.keyring, "keyring")?,
+            7u32 => field.merge_optional(&mut self.secret_ref, "secretRef")?,
             8u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
@@ -7708,8 +7144,8 @@ impl p::Message for crate::core_v1::ReplicationController {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -7737,11 +7173,11 @@ impl p::Message for crate::core_v1::ReplicationControllerCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             3u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            4u32 => self.reason = field.non_empty_string("reason")?,
-            5u32 => self.message = field.non_empty_string("message")?,
+            4u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            5u32 => field.set_non_empty_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -7776,9 +7212,7 @@ impl p::Message for crate::core_v1::ReplicationControllerList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -7794,13 +7228,7 @@ impl p::Message for crate::core_v1::ReplicationControllerSpec {
         match field.number {
             1u32 => self.replicas = ::std::option::Option::Some(field.int32("replicas")?),
             2u32 => p::merge_string_entry(&mut self.selector, &field, "selector")?,
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.template.get_or_insert_default(),
-                        "template",
-                    )?
-            }
+            3u32 => field.merge_boxed(&mut self.template, "template")?,
             4u32 => {
                 self.min_ready_seconds = ::std::option::Option::Some(
                         field.int32("minReadySeconds")?,
@@ -7904,8 +7332,8 @@ impl p::Message for crate::core_v1::ResourceClaim {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.request = field.non_empty_string("request")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_non_empty_string(&mut self.request, "request")?,
             _ => {}
         }
         Ok(())
@@ -7930,8 +7358,10 @@ impl p::Message for crate::core_v1::ResourceFieldSelector {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.container_name = field.non_empty_string("containerName")?,
-            2u32 => self.resource = field.string("resource")?,
+            1u32 => {
+                field.set_non_empty_string(&mut self.container_name, "containerName")?
+            }
+            2u32 => field.set_string(&mut self.resource, "resource")?,
             3u32 => {
                 self.divisor = ::std::option::Option::Some(
                     p::quantity(&field, "divisor")?,
@@ -7964,8 +7394,8 @@ impl p::Message for crate::core_v1::ResourceHealth {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.resource_id = field.string("resourceID")?,
-            2u32 => self.health = field.non_empty_string("health")?,
+            1u32 => field.set_string(&mut self.resource_id, "resourceID")?,
+            2u32 => field.set_non_empty_string(&mut self.health, "health")?,
             _ => {}
         }
         Ok(())
@@ -7991,8 +7421,8 @@ impl p::Message for crate::core_v1::ResourceQuota {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -8020,9 +7450,7 @@ impl p::Message for crate::core_v1::ResourceQuotaList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -8048,16 +7476,8 @@ impl p::Message for crate::core_v1::ResourceQuotaSpec {
                     Default::default,
                 )?
             }
-            2u32 => {
-                field.push(self.scopes.get_or_insert_default(), field.string("scopes")?)
-            }
-            3u32 => {
-                field
-                    .merge_message(
-                        self.scope_selector.get_or_insert_default(),
-                        "scopeSelector",
-                    )?
-            }
+            2u32 => field.push_string(self.scopes.get_or_insert_default(), "scopes")?,
+            3u32 => field.merge_optional(&mut self.scope_selector, "scopeSelector")?,
             _ => {}
         }
         Ok(())
@@ -8216,7 +7636,7 @@ impl p::Message for crate::core_v1::ResourceStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => {
                 field.push_message(self.resources.get_or_insert_default(), "resources")?
             }
@@ -8246,18 +7666,24 @@ impl p::Message for crate::core_v1::ScaleIOPersistentVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.gateway = field.string("gateway")?,
-            2u32 => self.system = field.string("system")?,
+            1u32 => field.set_string(&mut self.gateway, "gateway")?,
+            2u32 => field.set_string(&mut self.system, "system")?,
             3u32 => field.merge_message(&mut self.secret_ref, "secretRef")?,
             4u32 => {
                 self.ssl_enabled = ::std::option::Option::Some(field.bool("sslEnabled")?)
                     .filter(|value| *value);
             }
-            5u32 => self.protection_domain = field.non_empty_string("protectionDomain")?,
-            6u32 => self.storage_pool = field.non_empty_string("storagePool")?,
-            7u32 => self.storage_mode = field.non_empty_string("storageMode")?,
-            8u32 => self.volume_name = field.non_empty_string("volumeName")?,
-            9u32 => self.fs_type = field.non_empty_string("fsType")?,
+            5u32 => {
+                field
+                    .set_non_empty_string(
+                        &mut self.protection_domain,
+                        "protectionDomain",
+                    )?
+            }
+            6u32 => field.set_non_empty_string(&mut self.storage_pool, "storagePool")?,
+            7u32 => field.set_non_empty_string(&mut self.storage_mode, "storageMode")?,
+            8u32 => field.set_non_empty_string(&mut self.volume_name, "volumeName")?,
+            9u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             10u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
@@ -8312,18 +7738,24 @@ impl p::Message for crate::core_v1::ScaleIOVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.gateway = field.string("gateway")?,
-            2u32 => self.system = field.string("system")?,
+            1u32 => field.set_string(&mut self.gateway, "gateway")?,
+            2u32 => field.set_string(&mut self.system, "system")?,
             3u32 => field.merge_message(&mut self.secret_ref, "secretRef")?,
             4u32 => {
                 self.ssl_enabled = ::std::option::Option::Some(field.bool("sslEnabled")?)
                     .filter(|value| *value);
             }
-            5u32 => self.protection_domain = field.non_empty_string("protectionDomain")?,
-            6u32 => self.storage_pool = field.non_empty_string("storagePool")?,
-            7u32 => self.storage_mode = field.non_empty_string("storageMode")?,
-            8u32 => self.volume_name = field.non_empty_string("volumeName")?,
-            9u32 => self.fs_type = field.non_empty_string("fsType")?,
+            5u32 => {
+                field
+                    .set_non_empty_string(
+                        &mut self.protection_domain,
+                        "protectionDomain",
+                    )?
+            }
+            6u32 => field.set_non_empty_string(&mut self.storage_pool, "storagePool")?,
+            7u32 => field.set_non_empty_string(&mut self.storage_mode, "storageMode")?,
+            8u32 => field.set_non_empty_string(&mut self.volume_name, "volumeName")?,
+            9u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             10u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
@@ -8407,11 +7839,9 @@ impl p::Message for crate::core_v1::ScopedResourceSelectorRequirement {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.scope_name = field.string("scopeName")?,
-            2u32 => self.operator = field.string("operator")?,
-            3u32 => {
-                field.push(self.values.get_or_insert_default(), field.string("values")?)
-            }
+            1u32 => field.set_string(&mut self.scope_name, "scopeName")?,
+            2u32 => field.set_string(&mut self.operator, "operator")?,
+            3u32 => field.push_string(self.values.get_or_insert_default(), "values")?,
             _ => {}
         }
         Ok(())
@@ -8442,10 +7872,10 @@ impl p::Message for crate::core_v1::SELinuxOptions {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.user = field.non_empty_string("user")?,
-            2u32 => self.role = field.non_empty_string("role")?,
-            3u32 => self.type_ = field.non_empty_string("type")?,
-            4u32 => self.level = field.non_empty_string("level")?,
+            1u32 => field.set_non_empty_string(&mut self.user, "user")?,
+            2u32 => field.set_non_empty_string(&mut self.role, "role")?,
+            3u32 => field.set_non_empty_string(&mut self.type_, "type")?,
+            4u32 => field.set_non_empty_string(&mut self.level, "level")?,
             _ => {}
         }
         Ok(())
@@ -8475,11 +7905,13 @@ impl p::Message for crate::core_v1::SeccompProfile {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
             2u32 => {
-                self.localhost_profile = ::std::option::Option::Some(
-                    field.string("localhostProfile")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.localhost_profile,
+                        "localhostProfile",
+                    )?
             }
             _ => {}
         }
@@ -8515,7 +7947,7 @@ impl p::Message for crate::core_v1::Secret {
                     Default::default,
                 )?
             }
-            3u32 => self.type_ = field.non_empty_string("type")?,
+            3u32 => field.set_non_empty_string(&mut self.type_, "type")?,
             4u32 => p::merge_string_entry(&mut self.string_data, &field, "stringData")?,
             5u32 => {
                 self.immutable = ::std::option::Option::Some(field.bool("immutable")?);
@@ -8559,7 +7991,7 @@ impl p::Message for crate::core_v1::SecretEnvSource {
                     "LocalObjectReference",
                     |field| {
                         match field.number {
-                            1u32 => self.name = field.non_empty_string("name")?,
+                            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
                             _ => {}
                         }
                         Ok(())
@@ -8601,14 +8033,14 @@ impl p::Message for crate::core_v1::SecretKeySelector {
                     "LocalObjectReference",
                     |field| {
                         match field.number {
-                            1u32 => self.name = field.non_empty_string("name")?,
+                            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
                             _ => {}
                         }
                         Ok(())
                     },
                 )?
             }
-            2u32 => self.key = field.string("key")?,
+            2u32 => field.set_string(&mut self.key, "key")?,
             3u32 => self.optional = ::std::option::Option::Some(field.bool("optional")?),
             _ => {}
         }
@@ -8642,9 +8074,7 @@ impl p::Message for crate::core_v1::SecretList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -8664,7 +8094,7 @@ impl p::Message for crate::core_v1::SecretProjection {
                     "LocalObjectReference",
                     |field| {
                         match field.number {
-                            1u32 => self.name = field.non_empty_string("name")?,
+                            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
                             _ => {}
                         }
                         Ok(())
@@ -8706,8 +8136,8 @@ impl p::Message for crate::core_v1::SecretReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.non_empty_string("name")?,
-            2u32 => self.namespace = field.non_empty_string("namespace")?,
+            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
+            2u32 => field.set_non_empty_string(&mut self.namespace, "namespace")?,
             _ => {}
         }
         Ok(())
@@ -8731,7 +8161,7 @@ impl p::Message for crate::core_v1::SecretVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.secret_name = field.non_empty_string("secretName")?,
+            1u32 => field.set_non_empty_string(&mut self.secret_name, "secretName")?,
             2u32 => field.push_message(self.items.get_or_insert_default(), "items")?,
             3u32 => {
                 self.default_mode = ::std::option::Option::Some(
@@ -8770,23 +8200,11 @@ impl p::Message for crate::core_v1::SecurityContext {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.capabilities.get_or_insert_default(),
-                        "capabilities",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.capabilities, "capabilities")?,
             2u32 => {
                 self.privileged = ::std::option::Option::Some(field.bool("privileged")?);
             }
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.se_linux_options.get_or_insert_default(),
-                        "seLinuxOptions",
-                    )?
-            }
+            3u32 => field.merge_boxed(&mut self.se_linux_options, "seLinuxOptions")?,
             4u32 => {
                 self.run_as_user = ::std::option::Option::Some(field.int64("runAsUser")?);
             }
@@ -8810,30 +8228,10 @@ impl p::Message for crate::core_v1::SecurityContext {
                     field.int64("runAsGroup")?,
                 );
             }
-            9u32 => {
-                self.proc_mount = ::std::option::Option::Some(field.string("procMount")?);
-            }
-            10u32 => {
-                field
-                    .merge_message(
-                        &mut **self.windows_options.get_or_insert_default(),
-                        "windowsOptions",
-                    )?
-            }
-            11u32 => {
-                field
-                    .merge_message(
-                        &mut **self.seccomp_profile.get_or_insert_default(),
-                        "seccompProfile",
-                    )?
-            }
-            12u32 => {
-                field
-                    .merge_message(
-                        &mut **self.app_armor_profile.get_or_insert_default(),
-                        "appArmorProfile",
-                    )?
-            }
+            9u32 => field.set_optional_string(&mut self.proc_mount, "procMount")?,
+            10u32 => field.merge_boxed(&mut self.windows_options, "windowsOptions")?,
+            11u32 => field.merge_boxed(&mut self.seccomp_profile, "seccompProfile")?,
+            12u32 => field.merge_boxed(&mut self.app_armor_profile, "appArmorProfile")?,
             _ => {}
         }
         Ok(())
@@ -8893,8 +8291,8 @@ impl p::Message for crate::core_v1::Service {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -8971,9 +8369,7 @@ impl p::Message for crate::core_v1::ServiceAccountList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -8987,13 +8383,13 @@ impl p::Message for crate::core_v1::ServiceAccountTokenProjection {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.audience = field.non_empty_string("audience")?,
+            1u32 => field.set_non_empty_string(&mut self.audience, "audience")?,
             2u32 => {
                 self.expiration_seconds = ::std::option::Option::Some(
                     field.int64("expirationSeconds")?,
                 );
             }
-            3u32 => self.path = field.string("path")?,
+            3u32 => field.set_string(&mut self.path, "path")?,
             _ => {}
         }
         Ok(())
@@ -9021,9 +8417,7 @@ impl p::Message for crate::core_v1::ServiceList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -9037,8 +8431,8 @@ impl p::Message for crate::core_v1::ServicePort {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.non_empty_string("name")?,
-            2u32 => self.protocol = field.non_empty_string("protocol")?,
+            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
+            2u32 => field.set_non_empty_string(&mut self.protocol, "protocol")?,
             3u32 => self.port = field.int32("port")?,
             4u32 => {
                 self.target_port = ::std::option::Option::Some(
@@ -9049,11 +8443,7 @@ impl p::Message for crate::core_v1::ServicePort {
                 self.node_port = ::std::option::Option::Some(field.int32("nodePort")?)
                     .filter(|value| *value != 0);
             }
-            6u32 => {
-                self.app_protocol = ::std::option::Option::Some(
-                    field.string("appProtocol")?,
-                );
-            }
+            6u32 => field.set_optional_string(&mut self.app_protocol, "appProtocol")?,
             _ => {}
         }
         Ok(())
@@ -9092,28 +8482,36 @@ impl p::Message for crate::core_v1::ServiceSpec {
         match field.number {
             1u32 => field.push_message(self.ports.get_or_insert_default(), "ports")?,
             2u32 => p::merge_string_entry(&mut self.selector, &field, "selector")?,
-            3u32 => self.cluster_ip = field.non_empty_string("clusterIP")?,
-            4u32 => self.type_ = field.non_empty_string("type")?,
+            3u32 => field.set_non_empty_string(&mut self.cluster_ip, "clusterIP")?,
+            4u32 => field.set_non_empty_string(&mut self.type_, "type")?,
             5u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.external_ips.get_or_insert_default(),
-                        field.string("externalIPs")?,
-                    )
+                        "externalIPs",
+                    )?
             }
-            7u32 => self.session_affinity = field.non_empty_string("sessionAffinity")?,
-            8u32 => self.load_balancer_ip = field.non_empty_string("loadBalancerIP")?,
+            7u32 => {
+                field
+                    .set_non_empty_string(&mut self.session_affinity, "sessionAffinity")?
+            }
+            8u32 => {
+                field.set_non_empty_string(&mut self.load_balancer_ip, "loadBalancerIP")?
+            }
             9u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.load_balancer_source_ranges.get_or_insert_default(),
-                        field.string("loadBalancerSourceRanges")?,
-                    )
+                        "loadBalancerSourceRanges",
+                    )?
             }
-            10u32 => self.external_name = field.non_empty_string("externalName")?,
+            10u32 => field.set_non_empty_string(&mut self.external_name, "externalName")?,
             11u32 => {
-                self.external_traffic_policy = field
-                    .non_empty_string("externalTrafficPolicy")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.external_traffic_policy,
+                        "externalTrafficPolicy",
+                    )?
             }
             12u32 => {
                 self.health_check_node_port = ::std::option::Option::Some(
@@ -9129,29 +8527,21 @@ impl p::Message for crate::core_v1::ServiceSpec {
             }
             14u32 => {
                 field
-                    .merge_message(
-                        self.session_affinity_config.get_or_insert_default(),
+                    .merge_optional(
+                        &mut self.session_affinity_config,
                         "sessionAffinityConfig",
                     )?
             }
             17u32 => {
-                self.ip_family_policy = ::std::option::Option::Some(
-                    field.string("ipFamilyPolicy")?,
-                );
+                field.set_optional_string(&mut self.ip_family_policy, "ipFamilyPolicy")?
             }
             18u32 => {
                 field
-                    .push(
-                        self.cluster_ips.get_or_insert_default(),
-                        field.string("clusterIPs")?,
-                    )
+                    .push_string(self.cluster_ips.get_or_insert_default(), "clusterIPs")?
             }
             19u32 => {
                 field
-                    .push(
-                        self.ip_families.get_or_insert_default(),
-                        field.string("ipFamilies")?,
-                    )
+                    .push_string(self.ip_families.get_or_insert_default(), "ipFamilies")?
             }
             20u32 => {
                 self.allocate_load_balancer_node_ports = ::std::option::Option::Some(
@@ -9159,19 +8549,25 @@ impl p::Message for crate::core_v1::ServiceSpec {
                 );
             }
             21u32 => {
-                self.load_balancer_class = ::std::option::Option::Some(
-                    field.string("loadBalancerClass")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.load_balancer_class,
+                        "loadBalancerClass",
+                    )?
             }
             22u32 => {
-                self.internal_traffic_policy = ::std::option::Option::Some(
-                    field.string("internalTrafficPolicy")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.internal_traffic_policy,
+                        "internalTrafficPolicy",
+                    )?
             }
             23u32 => {
-                self.traffic_distribution = ::std::option::Option::Some(
-                    field.string("trafficDistribution")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.traffic_distribution,
+                        "trafficDistribution",
+                    )?
             }
             _ => {}
         }
@@ -9262,13 +8658,7 @@ impl p::Message for crate::core_v1::ServiceStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        self.load_balancer.get_or_insert_default(),
-                        "loadBalancer",
-                    )?
-            }
+            1u32 => field.merge_optional(&mut self.load_balancer, "loadBalancer")?,
             2u32 => {
                 field
                     .push_message(self.conditions.get_or_insert_default(), "conditions")?
@@ -9298,9 +8688,7 @@ impl p::Message for crate::core_v1::SessionAffinityConfig {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.client_ip.get_or_insert_default(), "clientIP")?
-            }
+            1u32 => field.merge_optional(&mut self.client_ip, "clientIP")?,
             _ => {}
         }
         Ok(())
@@ -9343,20 +8731,17 @@ impl p::Message for crate::core_v1::StorageOSPersistentVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.volume_name = field.non_empty_string("volumeName")?,
-            2u32 => self.volume_namespace = field.non_empty_string("volumeNamespace")?,
-            3u32 => self.fs_type = field.non_empty_string("fsType")?,
+            1u32 => field.set_non_empty_string(&mut self.volume_name, "volumeName")?,
+            2u32 => {
+                field
+                    .set_non_empty_string(&mut self.volume_namespace, "volumeNamespace")?
+            }
+            3u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             4u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
-            5u32 => {
-                field
-                    .merge_message(
-                        &mut **self.secret_ref.get_or_insert_default(),
-                        "secretRef",
-                    )?
-            }
+            5u32 => field.merge_boxed(&mut self.secret_ref, "secretRef")?,
             _ => {}
         }
         Ok(())
@@ -9390,17 +8775,17 @@ impl p::Message for crate::core_v1::StorageOSVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.volume_name = field.non_empty_string("volumeName")?,
-            2u32 => self.volume_namespace = field.non_empty_string("volumeNamespace")?,
-            3u32 => self.fs_type = field.non_empty_string("fsType")?,
+            1u32 => field.set_non_empty_string(&mut self.volume_name, "volumeName")?,
+            2u32 => {
+                field
+                    .set_non_empty_string(&mut self.volume_namespace, "volumeNamespace")?
+            }
+            3u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             4u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
-            5u32 => {
-                field
-                    .merge_message(self.secret_ref.get_or_insert_default(), "secretRef")?
-            }
+            5u32 => field.merge_optional(&mut self.secret_ref, "secretRef")?,
             _ => {}
         }
         Ok(())
@@ -9433,8 +8818,8 @@ impl p::Message for crate::core_v1::Sysctl {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.value = field.string("value")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.value, "value")?,
             _ => {}
         }
         Ok(())
@@ -9460,9 +8845,9 @@ impl p::Message for crate::core_v1::Taint {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.key = field.string("key")?,
-            2u32 => self.value = field.non_empty_string("value")?,
-            3u32 => self.effect = field.string("effect")?,
+            1u32 => field.set_string(&mut self.key, "key")?,
+            2u32 => field.set_non_empty_string(&mut self.value, "value")?,
+            3u32 => field.set_string(&mut self.effect, "effect")?,
             4u32 => self.time_added = p::time(&field, "timeAdded")?,
             _ => {}
         }
@@ -9496,7 +8881,7 @@ impl p::Message for crate::core_v1::TCPSocketAction {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.port = p::int_or_string(&field, "port")?,
-            2u32 => self.host = field.non_empty_string("host")?,
+            2u32 => field.set_non_empty_string(&mut self.host, "host")?,
             _ => {}
         }
         Ok(())
@@ -9521,10 +8906,10 @@ impl p::Message for crate::core_v1::Toleration {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.key = field.non_empty_string("key")?,
-            2u32 => self.operator = field.non_empty_string("operator")?,
-            3u32 => self.value = field.non_empty_string("value")?,
-            4u32 => self.effect = field.non_empty_string("effect")?,
+            1u32 => field.set_non_empty_string(&mut self.key, "key")?,
+            2u32 => field.set_non_empty_string(&mut self.operator, "operator")?,
+            3u32 => field.set_non_empty_string(&mut self.value, "value")?,
+            4u32 => field.set_non_empty_string(&mut self.effect, "effect")?,
             5u32 => {
                 self.toleration_seconds = ::std::option::Option::Some(
                     field.int64("tolerationSeconds")?,
@@ -9562,8 +8947,8 @@ impl p::Message for crate::core_v1::TopologySelectorLabelRequirement {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.key = field.string("key")?,
-            2u32 => field.push(&mut self.values, field.string("values")?),
+            1u32 => field.set_string(&mut self.key, "key")?,
+            2u32 => field.push_string(&mut self.values, "values")?,
             _ => {}
         }
         Ok(())
@@ -9621,36 +9006,34 @@ impl p::Message for crate::core_v1::TopologySpreadConstraint {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.max_skew = field.int32("maxSkew")?,
-            2u32 => self.topology_key = field.string("topologyKey")?,
-            3u32 => self.when_unsatisfiable = field.string("whenUnsatisfiable")?,
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.label_selector.get_or_insert_default(),
-                        "labelSelector",
-                    )?
-            }
+            2u32 => field.set_string(&mut self.topology_key, "topologyKey")?,
+            3u32 => field.set_string(&mut self.when_unsatisfiable, "whenUnsatisfiable")?,
+            4u32 => field.merge_boxed(&mut self.label_selector, "labelSelector")?,
             5u32 => {
                 self.min_domains = ::std::option::Option::Some(
                     field.int32("minDomains")?,
                 );
             }
             6u32 => {
-                self.node_affinity_policy = ::std::option::Option::Some(
-                    field.string("nodeAffinityPolicy")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.node_affinity_policy,
+                        "nodeAffinityPolicy",
+                    )?
             }
             7u32 => {
-                self.node_taints_policy = ::std::option::Option::Some(
-                    field.string("nodeTaintsPolicy")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.node_taints_policy,
+                        "nodeTaintsPolicy",
+                    )?
             }
             8u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.match_label_keys.get_or_insert_default(),
-                        field.string("matchLabelKeys")?,
-                    )
+                        "matchLabelKeys",
+                    )?
             }
             _ => {}
         }
@@ -9699,11 +9082,9 @@ impl p::Message for crate::core_v1::TypedLocalObjectReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                self.api_group = ::std::option::Option::Some(field.string("apiGroup")?);
-            }
-            2u32 => self.kind = field.string("kind")?,
-            3u32 => self.name = field.string("name")?,
+            1u32 => field.set_optional_string(&mut self.api_group, "apiGroup")?,
+            2u32 => field.set_string(&mut self.kind, "kind")?,
+            3u32 => field.set_string(&mut self.name, "name")?,
             _ => {}
         }
         Ok(())
@@ -9732,14 +9113,10 @@ impl p::Message for crate::core_v1::TypedObjectReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                self.api_group = ::std::option::Option::Some(field.string("apiGroup")?);
-            }
-            2u32 => self.kind = field.string("kind")?,
-            3u32 => self.name = field.string("name")?,
-            4u32 => {
-                self.namespace = ::std::option::Option::Some(field.string("namespace")?);
-            }
+            1u32 => field.set_optional_string(&mut self.api_group, "apiGroup")?,
+            2u32 => field.set_string(&mut self.kind, "kind")?,
+            3u32 => field.set_string(&mut self.name, "name")?,
+            4u32 => field.set_optional_string(&mut self.namespace, "namespace")?,
             _ => {}
         }
         Ok(())
@@ -9771,223 +9148,85 @@ impl p::Message for crate::core_v1::Volume {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => {
                 p::merge_inline(
                     &field,
                     "VolumeSource",
                     |field| {
                         match field.number {
-                            1u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.host_path.get_or_insert_default(),
-                                        "hostPath",
-                                    )?
-                            }
-                            2u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.empty_dir.get_or_insert_default(),
-                                        "emptyDir",
-                                    )?
-                            }
+                            1u32 => field.merge_boxed(&mut self.host_path, "hostPath")?,
+                            2u32 => field.merge_boxed(&mut self.empty_dir, "emptyDir")?,
                             3u32 => {
                                 field
-                                    .merge_message(
-                                        &mut **self.gce_persistent_disk.get_or_insert_default(),
+                                    .merge_boxed(
+                                        &mut self.gce_persistent_disk,
                                         "gcePersistentDisk",
                                     )?
                             }
                             4u32 => {
                                 field
-                                    .merge_message(
-                                        &mut **self.aws_elastic_block_store.get_or_insert_default(),
+                                    .merge_boxed(
+                                        &mut self.aws_elastic_block_store,
                                         "awsElasticBlockStore",
                                     )?
                             }
-                            5u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.git_repo.get_or_insert_default(),
-                                        "gitRepo",
-                                    )?
-                            }
-                            6u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.secret.get_or_insert_default(),
-                                        "secret",
-                                    )?
-                            }
-                            7u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.nfs.get_or_insert_default(),
-                                        "nfs",
-                                    )?
-                            }
-                            8u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.iscsi.get_or_insert_default(),
-                                        "iscsi",
-                                    )?
-                            }
-                            9u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.glusterfs.get_or_insert_default(),
-                                        "glusterfs",
-                                    )?
-                            }
+                            5u32 => field.merge_boxed(&mut self.git_repo, "gitRepo")?,
+                            6u32 => field.merge_boxed(&mut self.secret, "secret")?,
+                            7u32 => field.merge_boxed(&mut self.nfs, "nfs")?,
+                            8u32 => field.merge_boxed(&mut self.iscsi, "iscsi")?,
+                            9u32 => field.merge_boxed(&mut self.glusterfs, "glusterfs")?,
                             10u32 => {
                                 field
-                                    .merge_message(
-                                        self.persistent_volume_claim.get_or_insert_default(),
+                                    .merge_optional(
+                                        &mut self.persistent_volume_claim,
                                         "persistentVolumeClaim",
                                     )?
                             }
-                            11u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.rbd.get_or_insert_default(),
-                                        "rbd",
-                                    )?
-                            }
+                            11u32 => field.merge_boxed(&mut self.rbd, "rbd")?,
                             12u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.flex_volume.get_or_insert_default(),
-                                        "flexVolume",
-                                    )?
+                                field.merge_boxed(&mut self.flex_volume, "flexVolume")?
                             }
-                            13u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.cinder.get_or_insert_default(),
-                                        "cinder",
-                                    )?
-                            }
-                            14u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.cephfs.get_or_insert_default(),
-                                        "cephfs",
-                                    )?
-                            }
-                            15u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.flocker.get_or_insert_default(),
-                                        "flocker",
-                                    )?
-                            }
+                            13u32 => field.merge_boxed(&mut self.cinder, "cinder")?,
+                            14u32 => field.merge_boxed(&mut self.cephfs, "cephfs")?,
+                            15u32 => field.merge_boxed(&mut self.flocker, "flocker")?,
                             16u32 => {
-                                field
-                                    .merge_message(
-                                        self.downward_api.get_or_insert_default(),
-                                        "downwardAPI",
-                                    )?
+                                field.merge_optional(&mut self.downward_api, "downwardAPI")?
                             }
-                            17u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.fc.get_or_insert_default(),
-                                        "fc",
-                                    )?
-                            }
+                            17u32 => field.merge_boxed(&mut self.fc, "fc")?,
                             18u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.azure_file.get_or_insert_default(),
-                                        "azureFile",
-                                    )?
+                                field.merge_boxed(&mut self.azure_file, "azureFile")?
                             }
                             19u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.config_map.get_or_insert_default(),
-                                        "configMap",
-                                    )?
+                                field.merge_boxed(&mut self.config_map, "configMap")?
                             }
                             20u32 => {
                                 field
-                                    .merge_message(
-                                        &mut **self.vsphere_volume.get_or_insert_default(),
-                                        "vsphereVolume",
-                                    )?
+                                    .merge_boxed(&mut self.vsphere_volume, "vsphereVolume")?
                             }
-                            21u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.quobyte.get_or_insert_default(),
-                                        "quobyte",
-                                    )?
-                            }
+                            21u32 => field.merge_boxed(&mut self.quobyte, "quobyte")?,
                             22u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.azure_disk.get_or_insert_default(),
-                                        "azureDisk",
-                                    )?
+                                field.merge_boxed(&mut self.azure_disk, "azureDisk")?
                             }
                             23u32 => {
                                 field
-                                    .merge_message(
-                                        &mut **self.photon_persistent_disk.get_or_insert_default(),
+                                    .merge_boxed(
+                                        &mut self.photon_persistent_disk,
                                         "photonPersistentDisk",
                                     )?
                             }
                             24u32 => {
                                 field
-                                    .merge_message(
-                                        &mut **self.portworx_volume.get_or_insert_default(),
-                                        "portworxVolume",
-                                    )?
+                                    .merge_boxed(&mut self.portworx_volume, "portworxVolume")?
                             }
-                            25u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.scale_io.get_or_insert_default(),
-                                        "scaleIO",
-                                    )?
-                            }
+                            25u32 => field.merge_boxed(&mut self.scale_io, "scaleIO")?,
                             26u32 => {
-                                field
-                                    .merge_message(
-                                        self.projected.get_or_insert_default(),
-                                        "projected",
-                                    )?
+                                field.merge_optional(&mut self.projected, "projected")?
                             }
-                            27u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.storageos.get_or_insert_default(),
-                                        "storageos",
-                                    )?
-                            }
-                            28u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.csi.get_or_insert_default(),
-                                        "csi",
-                                    )?
-                            }
-                            29u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.ephemeral.get_or_insert_default(),
-                                        "ephemeral",
-                                    )?
-                            }
-                            30u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.image.get_or_insert_default(),
-                                        "image",
-                                    )?
-                            }
+                            27u32 => field.merge_boxed(&mut self.storageos, "storageos")?,
+                            28u32 => field.merge_boxed(&mut self.csi, "csi")?,
+                            29u32 => field.merge_boxed(&mut self.ephemeral, "ephemeral")?,
+                            30u32 => field.merge_boxed(&mut self.image, "image")?,
                             _ => {}
                         }
                         Ok(())
@@ -10140,8 +9379,8 @@ impl p::Message for crate::core_v1::VolumeDevice {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.device_path = field.string("devicePath")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.device_path, "devicePath")?,
             _ => {}
         }
         Ok(())
@@ -10167,23 +9406,27 @@ impl p::Message for crate::core_v1::VolumeMount {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
-            3u32 => self.mount_path = field.string("mountPath")?,
-            4u32 => self.sub_path = field.non_empty_string("subPath")?,
+            3u32 => field.set_string(&mut self.mount_path, "mountPath")?,
+            4u32 => field.set_non_empty_string(&mut self.sub_path, "subPath")?,
             5u32 => {
-                self.mount_propagation = ::std::option::Option::Some(
-                    field.string("mountPropagation")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.mount_propagation,
+                        "mountPropagation",
+                    )?
             }
-            6u32 => self.sub_path_expr = field.non_empty_string("subPathExpr")?,
+            6u32 => field.set_non_empty_string(&mut self.sub_path_expr, "subPathExpr")?,
             7u32 => {
-                self.recursive_read_only = ::std::option::Option::Some(
-                    field.string("recursiveReadOnly")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.recursive_read_only,
+                        "recursiveReadOnly",
+                    )?
             }
             _ => {}
         }
@@ -10225,16 +9468,18 @@ impl p::Message for crate::core_v1::VolumeMountStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.mount_path = field.string("mountPath")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.mount_path, "mountPath")?,
             3u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
             4u32 => {
-                self.recursive_read_only = ::std::option::Option::Some(
-                    field.string("recursiveReadOnly")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.recursive_read_only,
+                        "recursiveReadOnly",
+                    )?
             }
             _ => {}
         }
@@ -10267,9 +9512,7 @@ impl p::Message for crate::core_v1::VolumeNodeAffinity {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.required.get_or_insert_default(), "required")?
-            }
+            1u32 => field.merge_optional(&mut self.required, "required")?,
             _ => {}
         }
         Ok(())
@@ -10290,45 +9533,17 @@ impl p::Message for crate::core_v1::VolumeProjection {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(&mut **self.secret.get_or_insert_default(), "secret")?
-            }
-            2u32 => {
-                field
-                    .merge_message(
-                        self.downward_api.get_or_insert_default(),
-                        "downwardAPI",
-                    )?
-            }
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.config_map.get_or_insert_default(),
-                        "configMap",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.secret, "secret")?,
+            2u32 => field.merge_optional(&mut self.downward_api, "downwardAPI")?,
+            3u32 => field.merge_boxed(&mut self.config_map, "configMap")?,
             4u32 => {
                 field
-                    .merge_message(
-                        &mut **self.service_account_token.get_or_insert_default(),
-                        "serviceAccountToken",
-                    )?
+                    .merge_boxed(&mut self.service_account_token, "serviceAccountToken")?
             }
             5u32 => {
-                field
-                    .merge_message(
-                        &mut **self.cluster_trust_bundle.get_or_insert_default(),
-                        "clusterTrustBundle",
-                    )?
+                field.merge_boxed(&mut self.cluster_trust_bundle, "clusterTrustBundle")?
             }
-            6u32 => {
-                field
-                    .merge_message(
-                        &mut **self.pod_certificate.get_or_insert_default(),
-                        "podCertificate",
-                    )?
-            }
+            6u32 => field.merge_boxed(&mut self.pod_certificate, "podCertificate")?,
             _ => {}
         }
         Ok(())
@@ -10428,12 +9643,22 @@ impl p::Message for crate::core_v1::VsphereVirtualDiskVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.volume_path = field.string("volumePath")?,
-            2u32 => self.fs_type = field.non_empty_string("fsType")?,
+            1u32 => field.set_string(&mut self.volume_path, "volumePath")?,
+            2u32 => field.set_non_empty_string(&mut self.fs_type, "fsType")?,
             3u32 => {
-                self.storage_policy_name = field.non_empty_string("storagePolicyName")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.storage_policy_name,
+                        "storagePolicyName",
+                    )?
             }
-            4u32 => self.storage_policy_id = field.non_empty_string("storagePolicyID")?,
+            4u32 => {
+                field
+                    .set_non_empty_string(
+                        &mut self.storage_policy_id,
+                        "storagePolicyID",
+                    )?
+            }
             _ => {}
         }
         Ok(())
@@ -10492,19 +9717,21 @@ impl p::Message for crate::core_v1::WindowsSecurityContextOptions {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.gmsa_credential_spec_name = ::std::option::Option::Some(
-                    field.string("gmsaCredentialSpecName")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.gmsa_credential_spec_name,
+                        "gmsaCredentialSpecName",
+                    )?
             }
             2u32 => {
-                self.gmsa_credential_spec = ::std::option::Option::Some(
-                    field.string("gmsaCredentialSpec")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.gmsa_credential_spec,
+                        "gmsaCredentialSpec",
+                    )?
             }
             3u32 => {
-                self.run_as_user_name = ::std::option::Option::Some(
-                    field.string("runAsUserName")?,
-                );
+                field.set_optional_string(&mut self.run_as_user_name, "runAsUserName")?
             }
             4u32 => {
                 self.host_process = ::std::option::Option::Some(
@@ -10540,11 +9767,14 @@ impl p::Message for crate::core_v1::WorkloadReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.pod_group = field.string("podGroup")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.pod_group, "podGroup")?,
             3u32 => {
-                self.pod_group_replica_key = field
-                    .non_empty_string("podGroupReplicaKey")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.pod_group_replica_key,
+                        "podGroupReplicaKey",
+                    )?
             }
             _ => {}
         }

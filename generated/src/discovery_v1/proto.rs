@@ -13,24 +13,10 @@ impl p::Message for crate::discovery_v1::Endpoint {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.push(&mut self.addresses, field.string("addresses")?),
-            2u32 => {
-                field
-                    .merge_message(
-                        self.conditions.get_or_insert_default(),
-                        "conditions",
-                    )?
-            }
-            3u32 => {
-                self.hostname = ::std::option::Option::Some(field.string("hostname")?);
-            }
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.target_ref.get_or_insert_default(),
-                        "targetRef",
-                    )?
-            }
+            1u32 => field.push_string(&mut self.addresses, "addresses")?,
+            2u32 => field.merge_optional(&mut self.conditions, "conditions")?,
+            3u32 => field.set_optional_string(&mut self.hostname, "hostname")?,
+            4u32 => field.merge_boxed(&mut self.target_ref, "targetRef")?,
             5u32 => {
                 p::merge_string_entry(
                     &mut self.deprecated_topology,
@@ -38,13 +24,9 @@ impl p::Message for crate::discovery_v1::Endpoint {
                     "deprecatedTopology",
                 )?
             }
-            6u32 => {
-                self.node_name = ::std::option::Option::Some(field.string("nodeName")?);
-            }
-            7u32 => self.zone = ::std::option::Option::Some(field.string("zone")?),
-            8u32 => {
-                field.merge_message(&mut **self.hints.get_or_insert_default(), "hints")?
-            }
+            6u32 => field.set_optional_string(&mut self.node_name, "nodeName")?,
+            7u32 => field.set_optional_string(&mut self.zone, "zone")?,
+            8u32 => field.merge_boxed(&mut self.hints, "hints")?,
             _ => {}
         }
         Ok(())
@@ -157,16 +139,10 @@ impl p::Message for crate::discovery_v1::EndpointPort {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = ::std::option::Option::Some(field.string("name")?),
-            2u32 => {
-                self.protocol = ::std::option::Option::Some(field.string("protocol")?);
-            }
+            1u32 => field.set_optional_string(&mut self.name, "name")?,
+            2u32 => field.set_optional_string(&mut self.protocol, "protocol")?,
             3u32 => self.port = ::std::option::Option::Some(field.int32("port")?),
-            4u32 => {
-                self.app_protocol = ::std::option::Option::Some(
-                    field.string("appProtocol")?,
-                );
-            }
+            4u32 => field.set_optional_string(&mut self.app_protocol, "appProtocol")?,
             _ => {}
         }
         Ok(())
@@ -199,7 +175,7 @@ impl p::Message for crate::discovery_v1::EndpointSlice {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.endpoints, "endpoints")?,
             3u32 => field.push_message(self.ports.get_or_insert_default(), "ports")?,
-            4u32 => self.address_type = field.string("addressType")?,
+            4u32 => field.set_string(&mut self.address_type, "addressType")?,
             _ => {}
         }
         Ok(())
@@ -236,9 +212,7 @@ impl p::Message for crate::discovery_v1::EndpointSliceList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -252,7 +226,7 @@ impl p::Message for crate::discovery_v1::ForNode {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             _ => {}
         }
         Ok(())
@@ -274,7 +248,7 @@ impl p::Message for crate::discovery_v1::ForZone {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             _ => {}
         }
         Ok(())

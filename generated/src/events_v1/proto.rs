@@ -15,39 +15,28 @@ impl p::Message for crate::events_v1::Event {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => self.event_time = p::micro_time(&field, "eventTime")?,
-            3u32 => field.merge_message(self.series.get_or_insert_default(), "series")?,
+            3u32 => field.merge_optional(&mut self.series, "series")?,
             4u32 => {
-                self.reporting_controller = field
-                    .non_empty_string("reportingController")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.reporting_controller,
+                        "reportingController",
+                    )?
             }
             5u32 => {
-                self.reporting_instance = field.non_empty_string("reportingInstance")?;
-            }
-            6u32 => self.action = field.non_empty_string("action")?,
-            7u32 => self.reason = field.non_empty_string("reason")?,
-            8u32 => {
                 field
-                    .merge_message(
-                        &mut **self.regarding.get_or_insert_default(),
-                        "regarding",
+                    .set_non_empty_string(
+                        &mut self.reporting_instance,
+                        "reportingInstance",
                     )?
             }
-            9u32 => {
-                field
-                    .merge_message(
-                        &mut **self.related.get_or_insert_default(),
-                        "related",
-                    )?
-            }
-            10u32 => self.note = field.non_empty_string("note")?,
-            11u32 => self.type_ = field.non_empty_string("type")?,
-            12u32 => {
-                field
-                    .merge_message(
-                        &mut **self.deprecated_source.get_or_insert_default(),
-                        "deprecatedSource",
-                    )?
-            }
+            6u32 => field.set_non_empty_string(&mut self.action, "action")?,
+            7u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            8u32 => field.merge_boxed(&mut self.regarding, "regarding")?,
+            9u32 => field.merge_boxed(&mut self.related, "related")?,
+            10u32 => field.set_non_empty_string(&mut self.note, "note")?,
+            11u32 => field.set_non_empty_string(&mut self.type_, "type")?,
+            12u32 => field.merge_boxed(&mut self.deprecated_source, "deprecatedSource")?,
             13u32 => {
                 self.deprecated_first_timestamp = p::time(
                     &field,
@@ -132,9 +121,7 @@ impl p::Message for crate::events_v1::EventList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }

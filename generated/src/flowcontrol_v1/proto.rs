@@ -46,7 +46,7 @@ impl p::Message for crate::flowcontrol_v1::FlowDistinguisherMethod {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
             _ => {}
         }
         Ok(())
@@ -69,8 +69,8 @@ impl p::Message for crate::flowcontrol_v1::FlowSchema {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -98,11 +98,11 @@ impl p::Message for crate::flowcontrol_v1::FlowSchemaCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.non_empty_string("type")?,
-            2u32 => self.status = field.non_empty_string("status")?,
+            1u32 => field.set_non_empty_string(&mut self.type_, "type")?,
+            2u32 => field.set_non_empty_string(&mut self.status, "status")?,
             3u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            4u32 => self.reason = field.non_empty_string("reason")?,
-            5u32 => self.message = field.non_empty_string("message")?,
+            4u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            5u32 => field.set_non_empty_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -135,9 +135,7 @@ impl p::Message for crate::flowcontrol_v1::FlowSchemaList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -165,8 +163,8 @@ impl p::Message for crate::flowcontrol_v1::FlowSchemaSpec {
             }
             3u32 => {
                 field
-                    .merge_message(
-                        self.distinguisher_method.get_or_insert_default(),
+                    .merge_optional(
+                        &mut self.distinguisher_method,
                         "distinguisherMethod",
                     )?
             }
@@ -229,7 +227,7 @@ impl p::Message for crate::flowcontrol_v1::GroupSubject {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             _ => {}
         }
         Ok(())
@@ -251,8 +249,8 @@ impl p::Message for crate::flowcontrol_v1::LimitResponse {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => field.merge_message(self.queuing.get_or_insert_default(), "queuing")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.merge_optional(&mut self.queuing, "queuing")?,
             _ => {}
         }
         Ok(())
@@ -282,13 +280,7 @@ impl p::Message for crate::flowcontrol_v1::LimitedPriorityLevelConfiguration {
                     field.int32("nominalConcurrencyShares")?,
                 );
             }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.limit_response.get_or_insert_default(),
-                        "limitResponse",
-                    )?
-            }
+            2u32 => field.merge_boxed(&mut self.limit_response, "limitResponse")?,
             3u32 => {
                 self.lendable_percent = ::std::option::Option::Some(
                     field.int32("lendablePercent")?,
@@ -329,10 +321,8 @@ impl p::Message for crate::flowcontrol_v1::NonResourcePolicyRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.push(&mut self.verbs, field.string("verbs")?),
-            6u32 => {
-                field.push(&mut self.non_resource_urls, field.string("nonResourceURLs")?)
-            }
+            1u32 => field.push_string(&mut self.verbs, "verbs")?,
+            6u32 => field.push_string(&mut self.non_resource_urls, "nonResourceURLs")?,
             _ => {}
         }
         Ok(())
@@ -411,8 +401,8 @@ impl p::Message for crate::flowcontrol_v1::PriorityLevelConfiguration {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -440,11 +430,11 @@ impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationCondition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.non_empty_string("type")?,
-            2u32 => self.status = field.non_empty_string("status")?,
+            1u32 => field.set_non_empty_string(&mut self.type_, "type")?,
+            2u32 => field.set_non_empty_string(&mut self.status, "status")?,
             3u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
-            4u32 => self.reason = field.non_empty_string("reason")?,
-            5u32 => self.message = field.non_empty_string("message")?,
+            4u32 => field.set_non_empty_string(&mut self.reason, "reason")?,
+            5u32 => field.set_non_empty_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -477,9 +467,7 @@ impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -493,7 +481,7 @@ impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             _ => {}
         }
         Ok(())
@@ -515,15 +503,9 @@ impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.limited.get_or_insert_default(),
-                        "limited",
-                    )?
-            }
-            3u32 => field.merge_message(self.exempt.get_or_insert_default(), "exempt")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.merge_boxed(&mut self.limited, "limited")?,
+            3u32 => field.merge_optional(&mut self.exempt, "exempt")?,
             _ => {}
         }
         Ok(())
@@ -613,9 +595,9 @@ impl p::Message for crate::flowcontrol_v1::ResourcePolicyRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.push(&mut self.verbs, field.string("verbs")?),
-            2u32 => field.push(&mut self.api_groups, field.string("apiGroups")?),
-            3u32 => field.push(&mut self.resources, field.string("resources")?),
+            1u32 => field.push_string(&mut self.verbs, "verbs")?,
+            2u32 => field.push_string(&mut self.api_groups, "apiGroups")?,
+            3u32 => field.push_string(&mut self.resources, "resources")?,
             4u32 => {
                 self.cluster_scope = ::std::option::Option::Some(
                         field.bool("clusterScope")?,
@@ -623,11 +605,7 @@ impl p::Message for crate::flowcontrol_v1::ResourcePolicyRule {
                     .filter(|value| *value);
             }
             5u32 => {
-                field
-                    .push(
-                        self.namespaces.get_or_insert_default(),
-                        field.string("namespaces")?,
-                    )
+                field.push_string(self.namespaces.get_or_insert_default(), "namespaces")?
             }
             _ => {}
         }
@@ -672,8 +650,8 @@ impl p::Message for crate::flowcontrol_v1::ServiceAccountSubject {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.namespace = field.string("namespace")?,
-            2u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.namespace, "namespace")?,
+            2u32 => field.set_string(&mut self.name, "name")?,
             _ => {}
         }
         Ok(())
@@ -699,16 +677,10 @@ impl p::Message for crate::flowcontrol_v1::Subject {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.kind = field.string("kind")?,
-            2u32 => field.merge_message(self.user.get_or_insert_default(), "user")?,
-            3u32 => field.merge_message(self.group.get_or_insert_default(), "group")?,
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.service_account.get_or_insert_default(),
-                        "serviceAccount",
-                    )?
-            }
+            1u32 => field.set_string(&mut self.kind, "kind")?,
+            2u32 => field.merge_optional(&mut self.user, "user")?,
+            3u32 => field.merge_optional(&mut self.group, "group")?,
+            4u32 => field.merge_boxed(&mut self.service_account, "serviceAccount")?,
             _ => {}
         }
         Ok(())
@@ -740,7 +712,7 @@ impl p::Message for crate::flowcontrol_v1::UserSubject {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             _ => {}
         }
         Ok(())

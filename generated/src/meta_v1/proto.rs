@@ -13,15 +13,9 @@ impl p::Message for crate::meta_v1::APIGroup {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => field.push_message(&mut self.versions, "versions")?,
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.preferred_version.get_or_insert_default(),
-                        "preferredVersion",
-                    )?
-            }
+            3u32 => field.merge_boxed(&mut self.preferred_version, "preferredVersion")?,
             4u32 => {
                 field
                     .push_message(
@@ -90,29 +84,26 @@ impl p::Message for crate::meta_v1::APIResource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => self.namespaced = field.bool("namespaced")?,
-            3u32 => self.kind = field.string("kind")?,
+            3u32 => field.set_string(&mut self.kind, "kind")?,
             4u32 => self.verbs = p::repeated_strings(&field, "verbs")?,
             5u32 => {
                 field
-                    .push(
-                        self.short_names.get_or_insert_default(),
-                        field.string("shortNames")?,
-                    )
+                    .push_string(self.short_names.get_or_insert_default(), "shortNames")?
             }
-            6u32 => self.singular_name = field.string("singularName")?,
+            6u32 => field.set_string(&mut self.singular_name, "singularName")?,
             7u32 => {
-                field
-                    .push(
-                        self.categories.get_or_insert_default(),
-                        field.string("categories")?,
-                    )
+                field.push_string(self.categories.get_or_insert_default(), "categories")?
             }
-            8u32 => self.group = field.non_empty_string("group")?,
-            9u32 => self.version = field.non_empty_string("version")?,
+            8u32 => field.set_non_empty_string(&mut self.group, "group")?,
+            9u32 => field.set_non_empty_string(&mut self.version, "version")?,
             10u32 => {
-                self.storage_version_hash = field.non_empty_string("storageVersionHash")?;
+                field
+                    .set_non_empty_string(
+                        &mut self.storage_version_hash,
+                        "storageVersionHash",
+                    )?
             }
             _ => {}
         }
@@ -170,7 +161,7 @@ impl p::Message for crate::meta_v1::APIResourceList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.group_version = field.string("groupVersion")?,
+            1u32 => field.set_string(&mut self.group_version, "groupVersion")?,
             2u32 => field.push_message(&mut self.resources, "resources")?,
             _ => {}
         }
@@ -199,7 +190,7 @@ impl p::Message for crate::meta_v1::APIVersions {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.push(&mut self.versions, field.string("versions")?),
+            1u32 => field.push_string(&mut self.versions, "versions")?,
             2u32 => {
                 field
                     .push_message(
@@ -236,8 +227,8 @@ impl p::Message for crate::meta_v1::Condition {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
-            2u32 => self.status = field.string("status")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
+            2u32 => field.set_string(&mut self.status, "status")?,
             3u32 => {
                 self.observed_generation = ::std::option::Option::Some(
                         field.int64("observedGeneration")?,
@@ -248,8 +239,8 @@ impl p::Message for crate::meta_v1::Condition {
                 self.last_transition_time = p::time(&field, "lastTransitionTime")?
                     .unwrap_or_default();
             }
-            5u32 => self.reason = field.string("reason")?,
-            6u32 => self.message = field.string("message")?,
+            5u32 => field.set_string(&mut self.reason, "reason")?,
+            6u32 => field.set_string(&mut self.message, "message")?,
             _ => {}
         }
         Ok(())
@@ -290,11 +281,9 @@ impl p::Message for crate::meta_v1::FieldSelectorRequirement {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.key = field.string("key")?,
-            2u32 => self.operator = field.string("operator")?,
-            3u32 => {
-                field.push(self.values.get_or_insert_default(), field.string("values")?)
-            }
+            1u32 => field.set_string(&mut self.key, "key")?,
+            2u32 => field.set_string(&mut self.operator, "operator")?,
+            3u32 => field.push_string(self.values.get_or_insert_default(), "values")?,
             _ => {}
         }
         Ok(())
@@ -325,8 +314,8 @@ impl p::Message for crate::meta_v1::GroupResource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.group = field.string("group")?,
-            2u32 => self.resource = field.string("resource")?,
+            1u32 => field.set_string(&mut self.group, "group")?,
+            2u32 => field.set_string(&mut self.resource, "resource")?,
             _ => {}
         }
         Ok(())
@@ -352,8 +341,8 @@ impl p::Message for crate::meta_v1::GroupVersionForDiscovery {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.group_version = field.string("groupVersion")?,
-            2u32 => self.version = field.string("version")?,
+            1u32 => field.set_string(&mut self.group_version, "groupVersion")?,
+            2u32 => field.set_string(&mut self.version, "version")?,
             _ => {}
         }
         Ok(())
@@ -412,11 +401,9 @@ impl p::Message for crate::meta_v1::LabelSelectorRequirement {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.key = field.string("key")?,
-            2u32 => self.operator = field.string("operator")?,
-            3u32 => {
-                field.push(self.values.get_or_insert_default(), field.string("values")?)
-            }
+            1u32 => field.set_string(&mut self.key, "key")?,
+            2u32 => field.set_string(&mut self.operator, "operator")?,
+            3u32 => field.push_string(self.values.get_or_insert_default(), "values")?,
             _ => {}
         }
         Ok(())
@@ -447,11 +434,9 @@ impl p::Message for crate::meta_v1::Preconditions {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.uid = ::std::option::Option::Some(field.string("uid")?),
+            1u32 => field.set_optional_string(&mut self.uid, "uid")?,
             2u32 => {
-                self.resource_version = ::std::option::Option::Some(
-                    field.string("resourceVersion")?,
-                );
+                field.set_optional_string(&mut self.resource_version, "resourceVersion")?
             }
             _ => {}
         }
@@ -476,8 +461,8 @@ impl p::Message for crate::meta_v1::ServerAddressByClientCIDR {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.client_cidr = field.string("clientCIDR")?,
-            2u32 => self.server_address = field.string("serverAddress")?,
+            1u32 => field.set_string(&mut self.client_cidr, "clientCIDR")?,
+            2u32 => field.set_string(&mut self.server_address, "serverAddress")?,
             _ => {}
         }
         Ok(())
@@ -503,7 +488,7 @@ impl p::Message for crate::meta_v1::WatchEvent {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.type_ = field.string("type")?,
+            1u32 => field.set_string(&mut self.type_, "type")?,
             2u32 => self.object = p::raw_extension(&field, "object")?,
             _ => {}
         }

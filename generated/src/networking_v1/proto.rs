@@ -13,9 +13,9 @@ impl p::Message for crate::networking_v1::HTTPIngressPath {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.path = field.non_empty_string("path")?,
+            1u32 => field.set_non_empty_string(&mut self.path, "path")?,
             2u32 => field.merge_message(&mut self.backend, "backend")?,
-            3u32 => self.path_type = field.string("pathType")?,
+            3u32 => field.set_string(&mut self.path_type, "pathType")?,
             _ => {}
         }
         Ok(())
@@ -69,8 +69,8 @@ impl p::Message for crate::networking_v1::Ingress {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -98,20 +98,8 @@ impl p::Message for crate::networking_v1::IngressBackend {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.resource.get_or_insert_default(),
-                        "resource",
-                    )?
-            }
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.service.get_or_insert_default(),
-                        "service",
-                    )?
-            }
+            3u32 => field.merge_boxed(&mut self.resource, "resource")?,
+            4u32 => field.merge_boxed(&mut self.service, "service")?,
             _ => {}
         }
         Ok(())
@@ -138,7 +126,7 @@ impl p::Message for crate::networking_v1::IngressClass {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -163,9 +151,7 @@ impl p::Message for crate::networking_v1::IngressClassList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -179,15 +165,11 @@ impl p::Message for crate::networking_v1::IngressClassParametersReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                self.api_group = ::std::option::Option::Some(field.string("apiGroup")?);
-            }
-            2u32 => self.kind = field.string("kind")?,
-            3u32 => self.name = field.string("name")?,
-            4u32 => self.scope = ::std::option::Option::Some(field.string("scope")?),
-            5u32 => {
-                self.namespace = ::std::option::Option::Some(field.string("namespace")?);
-            }
+            1u32 => field.set_optional_string(&mut self.api_group, "apiGroup")?,
+            2u32 => field.set_string(&mut self.kind, "kind")?,
+            3u32 => field.set_string(&mut self.name, "name")?,
+            4u32 => field.set_optional_string(&mut self.scope, "scope")?,
+            5u32 => field.set_optional_string(&mut self.namespace, "namespace")?,
             _ => {}
         }
         Ok(())
@@ -222,14 +204,8 @@ impl p::Message for crate::networking_v1::IngressClassSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.controller = field.non_empty_string("controller")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.parameters.get_or_insert_default(),
-                        "parameters",
-                    )?
-            }
+            1u32 => field.set_non_empty_string(&mut self.controller, "controller")?,
+            2u32 => field.merge_boxed(&mut self.parameters, "parameters")?,
             _ => {}
         }
         Ok(())
@@ -254,9 +230,7 @@ impl p::Message for crate::networking_v1::IngressList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -270,8 +244,8 @@ impl p::Message for crate::networking_v1::IngressLoadBalancerIngress {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.ip = field.non_empty_string("ip")?,
-            2u32 => self.hostname = field.non_empty_string("hostname")?,
+            1u32 => field.set_non_empty_string(&mut self.ip, "ip")?,
+            2u32 => field.set_non_empty_string(&mut self.hostname, "hostname")?,
             4u32 => field.push_message(self.ports.get_or_insert_default(), "ports")?,
             _ => {}
         }
@@ -325,8 +299,8 @@ impl p::Message for crate::networking_v1::IngressPortStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.port = field.int32("port")?,
-            2u32 => self.protocol = field.string("protocol")?,
-            3u32 => self.error = ::std::option::Option::Some(field.string("error")?),
+            2u32 => field.set_string(&mut self.protocol, "protocol")?,
+            3u32 => field.set_optional_string(&mut self.error, "error")?,
             _ => {}
         }
         Ok(())
@@ -355,17 +329,14 @@ impl p::Message for crate::networking_v1::IngressRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.host = field.non_empty_string("host")?,
+            1u32 => field.set_non_empty_string(&mut self.host, "host")?,
             2u32 => {
                 p::merge_inline(
                     &field,
                     "IngressRuleValue",
                     |field| {
                         match field.number {
-                            1u32 => {
-                                field
-                                    .merge_message(self.http.get_or_insert_default(), "http")?
-                            }
+                            1u32 => field.merge_optional(&mut self.http, "http")?,
                             _ => {}
                         }
                         Ok(())
@@ -400,8 +371,8 @@ impl p::Message for crate::networking_v1::IngressServiceBackend {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => field.merge_message(self.port.get_or_insert_default(), "port")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.merge_optional(&mut self.port, "port")?,
             _ => {}
         }
         Ok(())
@@ -426,19 +397,15 @@ impl p::Message for crate::networking_v1::IngressSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.default_backend.get_or_insert_default(),
-                        "defaultBackend",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.default_backend, "defaultBackend")?,
             2u32 => field.push_message(self.tls.get_or_insert_default(), "tls")?,
             3u32 => field.push_message(self.rules.get_or_insert_default(), "rules")?,
             4u32 => {
-                self.ingress_class_name = ::std::option::Option::Some(
-                    field.string("ingressClassName")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.ingress_class_name,
+                        "ingressClassName",
+                    )?
             }
             _ => {}
         }
@@ -474,13 +441,7 @@ impl p::Message for crate::networking_v1::IngressStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        self.load_balancer.get_or_insert_default(),
-                        "loadBalancer",
-                    )?
-            }
+            1u32 => field.merge_optional(&mut self.load_balancer, "loadBalancer")?,
             _ => {}
         }
         Ok(())
@@ -501,10 +462,8 @@ impl p::Message for crate::networking_v1::IngressTLS {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.push(self.hosts.get_or_insert_default(), field.string("hosts")?)
-            }
-            2u32 => self.secret_name = field.non_empty_string("secretName")?,
+            1u32 => field.push_string(self.hosts.get_or_insert_default(), "hosts")?,
+            2u32 => field.set_non_empty_string(&mut self.secret_name, "secretName")?,
             _ => {}
         }
         Ok(())
@@ -531,7 +490,7 @@ impl p::Message for crate::networking_v1::IPAddress {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -556,9 +515,7 @@ impl p::Message for crate::networking_v1::IPAddressList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -594,10 +551,8 @@ impl p::Message for crate::networking_v1::IPBlock {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.cidr = field.string("cidr")?,
-            2u32 => {
-                field.push(self.except.get_or_insert_default(), field.string("except")?)
-            }
+            1u32 => field.set_string(&mut self.cidr, "cidr")?,
+            2u32 => field.push_string(self.except.get_or_insert_default(), "except")?,
             _ => {}
         }
         Ok(())
@@ -625,7 +580,7 @@ impl p::Message for crate::networking_v1::NetworkPolicy {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -708,9 +663,7 @@ impl p::Message for crate::networking_v1::NetworkPolicyList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -724,27 +677,9 @@ impl p::Message for crate::networking_v1::NetworkPolicyPeer {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.pod_selector.get_or_insert_default(),
-                        "podSelector",
-                    )?
-            }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.namespace_selector.get_or_insert_default(),
-                        "namespaceSelector",
-                    )?
-            }
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.ip_block.get_or_insert_default(),
-                        "ipBlock",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.pod_selector, "podSelector")?,
+            2u32 => field.merge_boxed(&mut self.namespace_selector, "namespaceSelector")?,
+            3u32 => field.merge_boxed(&mut self.ip_block, "ipBlock")?,
             _ => {}
         }
         Ok(())
@@ -774,9 +709,7 @@ impl p::Message for crate::networking_v1::NetworkPolicyPort {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                self.protocol = ::std::option::Option::Some(field.string("protocol")?);
-            }
+            1u32 => field.set_optional_string(&mut self.protocol, "protocol")?,
             2u32 => {
                 self.port = ::std::option::Option::Some(
                     p::int_or_string(&field, "port")?,
@@ -809,21 +742,15 @@ impl p::Message for crate::networking_v1::NetworkPolicySpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.pod_selector.get_or_insert_default(),
-                        "podSelector",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.pod_selector, "podSelector")?,
             2u32 => field.push_message(self.ingress.get_or_insert_default(), "ingress")?,
             3u32 => field.push_message(self.egress.get_or_insert_default(), "egress")?,
             4u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.policy_types.get_or_insert_default(),
-                        field.string("policyTypes")?,
-                    )
+                        "policyTypes",
+                    )?
             }
             _ => {}
         }
@@ -861,10 +788,10 @@ impl p::Message for crate::networking_v1::ParentReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.group = field.non_empty_string("group")?,
-            2u32 => self.resource = field.string("resource")?,
-            3u32 => self.namespace = field.non_empty_string("namespace")?,
-            4u32 => self.name = field.string("name")?,
+            1u32 => field.set_non_empty_string(&mut self.group, "group")?,
+            2u32 => field.set_string(&mut self.resource, "resource")?,
+            3u32 => field.set_non_empty_string(&mut self.namespace, "namespace")?,
+            4u32 => field.set_string(&mut self.name, "name")?,
             _ => {}
         }
         Ok(())
@@ -896,7 +823,7 @@ impl p::Message for crate::networking_v1::ServiceBackendPort {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.non_empty_string("name")?,
+            1u32 => field.set_non_empty_string(&mut self.name, "name")?,
             2u32 => {
                 self.number = ::std::option::Option::Some(field.int32("number")?)
                     .filter(|value| *value != 0);
@@ -925,8 +852,8 @@ impl p::Message for crate::networking_v1::ServiceCIDR {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -954,9 +881,7 @@ impl p::Message for crate::networking_v1::ServiceCIDRList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -970,9 +895,7 @@ impl p::Message for crate::networking_v1::ServiceCIDRSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.push(self.cidrs.get_or_insert_default(), field.string("cidrs")?)
-            }
+            1u32 => field.push_string(self.cidrs.get_or_insert_default(), "cidrs")?,
             _ => {}
         }
         Ok(())

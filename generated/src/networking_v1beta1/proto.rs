@@ -14,7 +14,7 @@ impl p::Message for crate::networking_v1beta1::IPAddress {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -39,9 +39,7 @@ impl p::Message for crate::networking_v1beta1::IPAddressList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -77,10 +75,10 @@ impl p::Message for crate::networking_v1beta1::ParentReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.group = field.non_empty_string("group")?,
-            2u32 => self.resource = field.string("resource")?,
-            3u32 => self.namespace = field.non_empty_string("namespace")?,
-            4u32 => self.name = field.string("name")?,
+            1u32 => field.set_non_empty_string(&mut self.group, "group")?,
+            2u32 => field.set_string(&mut self.resource, "resource")?,
+            3u32 => field.set_non_empty_string(&mut self.namespace, "namespace")?,
+            4u32 => field.set_string(&mut self.name, "name")?,
             _ => {}
         }
         Ok(())
@@ -113,8 +111,8 @@ impl p::Message for crate::networking_v1beta1::ServiceCIDR {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -142,9 +140,7 @@ impl p::Message for crate::networking_v1beta1::ServiceCIDRList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -158,9 +154,7 @@ impl p::Message for crate::networking_v1beta1::ServiceCIDRSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.push(self.cidrs.get_or_insert_default(), field.string("cidrs")?)
-            }
+            1u32 => field.push_string(self.cidrs.get_or_insert_default(), "cidrs")?,
             _ => {}
         }
         Ok(())

@@ -52,17 +52,9 @@ impl p::Message for crate::node_v1::RuntimeClass {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => self.handler = field.string("handler")?,
-            3u32 => {
-                field.merge_message(self.overhead.get_or_insert_default(), "overhead")?
-            }
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.scheduling.get_or_insert_default(),
-                        "scheduling",
-                    )?
-            }
+            2u32 => field.set_string(&mut self.handler, "handler")?,
+            3u32 => field.merge_optional(&mut self.overhead, "overhead")?,
+            4u32 => field.merge_boxed(&mut self.scheduling, "scheduling")?,
             _ => {}
         }
         Ok(())
@@ -95,9 +87,7 @@ impl p::Message for crate::node_v1::RuntimeClassList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }

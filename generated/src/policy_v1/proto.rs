@@ -14,8 +14,8 @@ impl p::Message for crate::policy_v1::PodDisruptionBudget {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -43,9 +43,7 @@ impl p::Message for crate::policy_v1::PodDisruptionBudgetList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -64,22 +62,18 @@ impl p::Message for crate::policy_v1::PodDisruptionBudgetSpec {
                     p::int_or_string(&field, "minAvailable")?,
                 );
             }
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.selector.get_or_insert_default(),
-                        "selector",
-                    )?
-            }
+            2u32 => field.merge_boxed(&mut self.selector, "selector")?,
             3u32 => {
                 self.max_unavailable = ::std::option::Option::Some(
                     p::int_or_string(&field, "maxUnavailable")?,
                 );
             }
             4u32 => {
-                self.unhealthy_pod_eviction_policy = ::std::option::Option::Some(
-                    field.string("unhealthyPodEvictionPolicy")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.unhealthy_pod_eviction_policy,
+                        "unhealthyPodEvictionPolicy",
+                    )?
             }
             _ => {}
         }

@@ -44,13 +44,7 @@ impl p::Message for crate::rbac_v1::ClusterRole {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(self.rules.get_or_insert_default(), "rules")?,
-            3u32 => {
-                field
-                    .merge_message(
-                        self.aggregation_rule.get_or_insert_default(),
-                        "aggregationRule",
-                    )?
-            }
+            3u32 => field.merge_optional(&mut self.aggregation_rule, "aggregationRule")?,
             _ => {}
         }
         Ok(())
@@ -115,9 +109,7 @@ impl p::Message for crate::rbac_v1::ClusterRoleBindingList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -131,9 +123,7 @@ impl p::Message for crate::rbac_v1::ClusterRoleList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -147,34 +137,26 @@ impl p::Message for crate::rbac_v1::PolicyRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.push(&mut self.verbs, field.string("verbs")?),
+            1u32 => field.push_string(&mut self.verbs, "verbs")?,
             2u32 => {
-                field
-                    .push(
-                        self.api_groups.get_or_insert_default(),
-                        field.string("apiGroups")?,
-                    )
+                field.push_string(self.api_groups.get_or_insert_default(), "apiGroups")?
             }
             3u32 => {
-                field
-                    .push(
-                        self.resources.get_or_insert_default(),
-                        field.string("resources")?,
-                    )
+                field.push_string(self.resources.get_or_insert_default(), "resources")?
             }
             4u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.resource_names.get_or_insert_default(),
-                        field.string("resourceNames")?,
-                    )
+                        "resourceNames",
+                    )?
             }
             5u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.non_resource_urls.get_or_insert_default(),
-                        field.string("nonResourceURLs")?,
-                    )
+                        "nonResourceURLs",
+                    )?
             }
             _ => {}
         }
@@ -282,9 +264,7 @@ impl p::Message for crate::rbac_v1::RoleBindingList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -298,9 +278,7 @@ impl p::Message for crate::rbac_v1::RoleList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -314,9 +292,9 @@ impl p::Message for crate::rbac_v1::RoleRef {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.api_group = field.string("apiGroup")?,
-            2u32 => self.kind = field.string("kind")?,
-            3u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.api_group, "apiGroup")?,
+            2u32 => field.set_string(&mut self.kind, "kind")?,
+            3u32 => field.set_string(&mut self.name, "name")?,
             _ => {}
         }
         Ok(())
@@ -346,10 +324,10 @@ impl p::Message for crate::rbac_v1::Subject {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.kind = field.string("kind")?,
-            2u32 => self.api_group = field.non_empty_string("apiGroup")?,
-            3u32 => self.name = field.string("name")?,
-            4u32 => self.namespace = field.non_empty_string("namespace")?,
+            1u32 => field.set_string(&mut self.kind, "kind")?,
+            2u32 => field.set_non_empty_string(&mut self.api_group, "apiGroup")?,
+            3u32 => field.set_string(&mut self.name, "name")?,
+            4u32 => field.set_non_empty_string(&mut self.namespace, "namespace")?,
             _ => {}
         }
         Ok(())

@@ -13,9 +13,9 @@ impl p::Message for crate::resource_v1alpha3::DeviceTaint {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.key = field.string("key")?,
-            2u32 => self.value = field.non_empty_string("value")?,
-            3u32 => self.effect = field.string("effect")?,
+            1u32 => field.set_string(&mut self.key, "key")?,
+            2u32 => field.set_non_empty_string(&mut self.value, "value")?,
+            3u32 => field.set_string(&mut self.effect, "effect")?,
             4u32 => self.time_added = p::time(&field, "timeAdded")?,
             _ => {}
         }
@@ -50,7 +50,7 @@ impl p::Message for crate::resource_v1alpha3::DeviceTaintRule {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.spec, "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -79,9 +79,7 @@ impl p::Message for crate::resource_v1alpha3::DeviceTaintRuleList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -95,13 +93,7 @@ impl p::Message for crate::resource_v1alpha3::DeviceTaintRuleSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.device_selector.get_or_insert_default(),
-                        "deviceSelector",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.device_selector, "deviceSelector")?,
             2u32 => field.merge_message(&mut self.taint, "taint")?,
             _ => {}
         }
@@ -154,9 +146,9 @@ impl p::Message for crate::resource_v1alpha3::DeviceTaintSelector {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            2u32 => self.driver = ::std::option::Option::Some(field.string("driver")?),
-            3u32 => self.pool = ::std::option::Option::Some(field.string("pool")?),
-            4u32 => self.device = ::std::option::Option::Some(field.string("device")?),
+            2u32 => field.set_optional_string(&mut self.driver, "driver")?,
+            3u32 => field.set_optional_string(&mut self.pool, "pool")?,
+            4u32 => field.set_optional_string(&mut self.device, "device")?,
             _ => {}
         }
         Ok(())

@@ -13,9 +13,9 @@ impl p::Message for crate::resource_v1beta1::AllocatedDeviceStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.driver = field.string("driver")?,
-            2u32 => self.pool = field.string("pool")?,
-            3u32 => self.device = field.string("device")?,
+            1u32 => field.set_string(&mut self.driver, "driver")?,
+            2u32 => field.set_string(&mut self.pool, "pool")?,
+            3u32 => field.set_string(&mut self.device, "device")?,
             4u32 => {
                 field
                     .push_message(self.conditions.get_or_insert_default(), "conditions")?
@@ -25,14 +25,8 @@ impl p::Message for crate::resource_v1beta1::AllocatedDeviceStatus {
                     p::raw_extension(&field, "data")?,
                 );
             }
-            6u32 => {
-                field
-                    .merge_message(
-                        &mut **self.network_data.get_or_insert_default(),
-                        "networkData",
-                    )?
-            }
-            7u32 => self.share_id = ::std::option::Option::Some(field.string("shareID")?),
+            6u32 => field.merge_boxed(&mut self.network_data, "networkData")?,
+            7u32 => field.set_optional_string(&mut self.share_id, "shareID")?,
             _ => {}
         }
         Ok(())
@@ -77,20 +71,8 @@ impl p::Message for crate::resource_v1beta1::AllocationResult {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.devices.get_or_insert_default(),
-                        "devices",
-                    )?
-            }
-            3u32 => {
-                field
-                    .merge_message(
-                        self.node_selector.get_or_insert_default(),
-                        "nodeSelector",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.devices, "devices")?,
+            3u32 => field.merge_optional(&mut self.node_selector, "nodeSelector")?,
             5u32 => self.allocation_timestamp = p::time(&field, "allocationTimestamp")?,
             _ => {}
         }
@@ -150,16 +132,8 @@ impl p::Message for crate::resource_v1beta1::BasicDevice {
                         "consumesCounters",
                     )?
             }
-            4u32 => {
-                self.node_name = ::std::option::Option::Some(field.string("nodeName")?);
-            }
-            5u32 => {
-                field
-                    .merge_message(
-                        self.node_selector.get_or_insert_default(),
-                        "nodeSelector",
-                    )?
-            }
+            4u32 => field.set_optional_string(&mut self.node_name, "nodeName")?,
+            5u32 => field.merge_optional(&mut self.node_selector, "nodeSelector")?,
             6u32 => self.all_nodes = ::std::option::Option::Some(field.bool("allNodes")?),
             7u32 => field.push_message(self.taints.get_or_insert_default(), "taints")?,
             8u32 => {
@@ -169,17 +143,17 @@ impl p::Message for crate::resource_v1beta1::BasicDevice {
             }
             9u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.binding_conditions.get_or_insert_default(),
-                        field.string("bindingConditions")?,
-                    )
+                        "bindingConditions",
+                    )?
             }
             10u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.binding_failure_conditions.get_or_insert_default(),
-                        field.string("bindingFailureConditions")?,
-                    )
+                        "bindingFailureConditions",
+                    )?
             }
             11u32 => {
                 self.allow_multiple_allocations = ::std::option::Option::Some(
@@ -268,13 +242,7 @@ impl p::Message for crate::resource_v1beta1::CapacityRequestPolicy {
                         p::quantity(&field, "validValues")?,
                     )
             }
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.valid_range.get_or_insert_default(),
-                        "validRange",
-                    )?
-            }
+            4u32 => field.merge_boxed(&mut self.valid_range, "validRange")?,
             _ => {}
         }
         Ok(())
@@ -372,7 +340,7 @@ impl p::Message for crate::resource_v1beta1::CELDeviceSelector {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.expression = field.string("expression")?,
+            1u32 => field.set_string(&mut self.expression, "expression")?,
             _ => {}
         }
         Ok(())
@@ -416,7 +384,7 @@ impl p::Message for crate::resource_v1beta1::CounterSet {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => {
                 let mut entries = ::std::option::Option::Some(
                     ::std::mem::take(&mut self.counters),
@@ -464,10 +432,8 @@ impl p::Message for crate::resource_v1beta1::Device {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => {
-                field.merge_message(&mut **self.basic.get_or_insert_default(), "basic")?
-            }
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.merge_boxed(&mut self.basic, "basic")?,
             _ => {}
         }
         Ok(())
@@ -493,27 +459,15 @@ impl p::Message for crate::resource_v1beta1::DeviceAllocationConfiguration {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.source = field.string("source")?,
-            2u32 => {
-                field
-                    .push(
-                        self.requests.get_or_insert_default(),
-                        field.string("requests")?,
-                    )
-            }
+            1u32 => field.set_string(&mut self.source, "source")?,
+            2u32 => field.push_string(self.requests.get_or_insert_default(), "requests")?,
             3u32 => {
                 p::merge_inline(
                     &field,
                     "DeviceConfiguration",
                     |field| {
                         match field.number {
-                            1u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.opaque.get_or_insert_default(),
-                                        "opaque",
-                                    )?
-                            }
+                            1u32 => field.merge_boxed(&mut self.opaque, "opaque")?,
                             _ => {}
                         }
                         Ok(())
@@ -586,8 +540,8 @@ impl p::Message for crate::resource_v1beta1::DeviceAttribute {
         match field.number {
             2u32 => self.int = ::std::option::Option::Some(field.int64("int")?),
             3u32 => self.bool = ::std::option::Option::Some(field.bool("bool")?),
-            4u32 => self.string = ::std::option::Option::Some(field.string("string")?),
-            5u32 => self.version = ::std::option::Option::Some(field.string("version")?),
+            4u32 => field.set_optional_string(&mut self.string, "string")?,
+            5u32 => field.set_optional_string(&mut self.version, "version")?,
             _ => {}
         }
         Ok(())
@@ -618,13 +572,7 @@ impl p::Message for crate::resource_v1beta1::DeviceCapacity {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.value = p::quantity(&field, "value")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.request_policy.get_or_insert_default(),
-                        "requestPolicy",
-                    )?
-            }
+            2u32 => field.merge_boxed(&mut self.request_policy, "requestPolicy")?,
             _ => {}
         }
         Ok(())
@@ -693,26 +641,14 @@ impl p::Message for crate::resource_v1beta1::DeviceClaimConfiguration {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .push(
-                        self.requests.get_or_insert_default(),
-                        field.string("requests")?,
-                    )
-            }
+            1u32 => field.push_string(self.requests.get_or_insert_default(), "requests")?,
             2u32 => {
                 p::merge_inline(
                     &field,
                     "DeviceConfiguration",
                     |field| {
                         match field.number {
-                            1u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.opaque.get_or_insert_default(),
-                                        "opaque",
-                                    )?
-                            }
+                            1u32 => field.merge_boxed(&mut self.opaque, "opaque")?,
                             _ => {}
                         }
                         Ok(())
@@ -783,13 +719,7 @@ impl p::Message for crate::resource_v1beta1::DeviceClassConfiguration {
                     "DeviceConfiguration",
                     |field| {
                         match field.number {
-                            1u32 => {
-                                field
-                                    .merge_message(
-                                        &mut **self.opaque.get_or_insert_default(),
-                                        "opaque",
-                                    )?
-                            }
+                            1u32 => field.merge_boxed(&mut self.opaque, "opaque")?,
                             _ => {}
                         }
                         Ok(())
@@ -822,9 +752,7 @@ impl p::Message for crate::resource_v1beta1::DeviceClassList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -843,9 +771,11 @@ impl p::Message for crate::resource_v1beta1::DeviceClassSpec {
             }
             2u32 => field.push_message(self.config.get_or_insert_default(), "config")?,
             4u32 => {
-                self.extended_resource_name = ::std::option::Option::Some(
-                    field.string("extendedResourceName")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.extended_resource_name,
+                        "extendedResourceName",
+                    )?
             }
             _ => {}
         }
@@ -877,22 +807,16 @@ impl p::Message for crate::resource_v1beta1::DeviceConstraint {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .push(
-                        self.requests.get_or_insert_default(),
-                        field.string("requests")?,
-                    )
-            }
+            1u32 => field.push_string(self.requests.get_or_insert_default(), "requests")?,
             2u32 => {
-                self.match_attribute = ::std::option::Option::Some(
-                    field.string("matchAttribute")?,
-                );
+                field.set_optional_string(&mut self.match_attribute, "matchAttribute")?
             }
             3u32 => {
-                self.distinct_attribute = ::std::option::Option::Some(
-                    field.string("distinctAttribute")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.distinct_attribute,
+                        "distinctAttribute",
+                    )?
             }
             _ => {}
         }
@@ -922,7 +846,7 @@ impl p::Message for crate::resource_v1beta1::DeviceCounterConsumption {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.counter_set = field.string("counterSet")?,
+            1u32 => field.set_string(&mut self.counter_set, "counterSet")?,
             2u32 => {
                 let mut entries = ::std::option::Option::Some(
                     ::std::mem::take(&mut self.counters),
@@ -970,16 +894,17 @@ impl p::Message for crate::resource_v1beta1::DeviceRequest {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => {
-                self.device_class_name = ::std::option::Option::Some(
-                    field.string("deviceClassName")?,
-                );
+                field
+                    .set_optional_string(&mut self.device_class_name, "deviceClassName")?
             }
             3u32 => {
                 field.push_message(self.selectors.get_or_insert_default(), "selectors")?
             }
-            4u32 => self.allocation_mode = field.non_empty_string("allocationMode")?,
+            4u32 => {
+                field.set_non_empty_string(&mut self.allocation_mode, "allocationMode")?
+            }
             5u32 => {
                 self.count = ::std::option::Option::Some(field.int64("count")?)
                     .filter(|value| *value != 0);
@@ -1003,9 +928,7 @@ impl p::Message for crate::resource_v1beta1::DeviceRequest {
                         "tolerations",
                     )?
             }
-            9u32 => {
-                field.merge_message(self.capacity.get_or_insert_default(), "capacity")?
-            }
+            9u32 => field.merge_optional(&mut self.capacity, "capacity")?,
             _ => {}
         }
         Ok(())
@@ -1057,10 +980,10 @@ impl p::Message for crate::resource_v1beta1::DeviceRequestAllocationResult {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.request = field.string("request")?,
-            2u32 => self.driver = field.string("driver")?,
-            3u32 => self.pool = field.string("pool")?,
-            4u32 => self.device = field.string("device")?,
+            1u32 => field.set_string(&mut self.request, "request")?,
+            2u32 => field.set_string(&mut self.driver, "driver")?,
+            3u32 => field.set_string(&mut self.pool, "pool")?,
+            4u32 => field.set_string(&mut self.device, "device")?,
             5u32 => {
                 self.admin_access = ::std::option::Option::Some(
                     field.bool("adminAccess")?,
@@ -1075,19 +998,19 @@ impl p::Message for crate::resource_v1beta1::DeviceRequestAllocationResult {
             }
             7u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.binding_conditions.get_or_insert_default(),
-                        field.string("bindingConditions")?,
-                    )
+                        "bindingConditions",
+                    )?
             }
             8u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.binding_failure_conditions.get_or_insert_default(),
-                        field.string("bindingFailureConditions")?,
-                    )
+                        "bindingFailureConditions",
+                    )?
             }
-            9u32 => self.share_id = ::std::option::Option::Some(field.string("shareID")?),
+            9u32 => field.set_optional_string(&mut self.share_id, "shareID")?,
             10u32 => {
                 p::merge_entry(
                     &mut self.consumed_capacity,
@@ -1163,7 +1086,7 @@ impl p::Message for crate::resource_v1beta1::DeviceSelector {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => field.merge_message(self.cel.get_or_insert_default(), "cel")?,
+            1u32 => field.merge_optional(&mut self.cel, "cel")?,
             _ => {}
         }
         Ok(())
@@ -1184,12 +1107,14 @@ impl p::Message for crate::resource_v1beta1::DeviceSubRequest {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.device_class_name = field.string("deviceClassName")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.device_class_name, "deviceClassName")?,
             3u32 => {
                 field.push_message(self.selectors.get_or_insert_default(), "selectors")?
             }
-            4u32 => self.allocation_mode = field.non_empty_string("allocationMode")?,
+            4u32 => {
+                field.set_non_empty_string(&mut self.allocation_mode, "allocationMode")?
+            }
             5u32 => {
                 self.count = ::std::option::Option::Some(field.int64("count")?)
                     .filter(|value| *value != 0);
@@ -1201,9 +1126,7 @@ impl p::Message for crate::resource_v1beta1::DeviceSubRequest {
                         "tolerations",
                     )?
             }
-            8u32 => {
-                field.merge_message(self.capacity.get_or_insert_default(), "capacity")?
-            }
+            8u32 => field.merge_optional(&mut self.capacity, "capacity")?,
             _ => {}
         }
         Ok(())
@@ -1248,9 +1171,9 @@ impl p::Message for crate::resource_v1beta1::DeviceTaint {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.key = field.string("key")?,
-            2u32 => self.value = field.non_empty_string("value")?,
-            3u32 => self.effect = field.string("effect")?,
+            1u32 => field.set_string(&mut self.key, "key")?,
+            2u32 => field.set_non_empty_string(&mut self.value, "value")?,
+            3u32 => field.set_string(&mut self.effect, "effect")?,
             4u32 => self.time_added = p::time(&field, "timeAdded")?,
             _ => {}
         }
@@ -1283,10 +1206,10 @@ impl p::Message for crate::resource_v1beta1::DeviceToleration {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.key = field.non_empty_string("key")?,
-            2u32 => self.operator = field.non_empty_string("operator")?,
-            3u32 => self.value = field.non_empty_string("value")?,
-            4u32 => self.effect = field.non_empty_string("effect")?,
+            1u32 => field.set_non_empty_string(&mut self.key, "key")?,
+            2u32 => field.set_non_empty_string(&mut self.operator, "operator")?,
+            3u32 => field.set_non_empty_string(&mut self.value, "value")?,
+            4u32 => field.set_non_empty_string(&mut self.effect, "effect")?,
             5u32 => {
                 self.toleration_seconds = ::std::option::Option::Some(
                     field.int64("tolerationSeconds")?,
@@ -1324,9 +1247,14 @@ impl p::Message for crate::resource_v1beta1::NetworkDeviceData {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.interface_name = field.non_empty_string("interfaceName")?,
-            2u32 => field.push(self.ips.get_or_insert_default(), field.string("ips")?),
-            3u32 => self.hardware_address = field.non_empty_string("hardwareAddress")?,
+            1u32 => {
+                field.set_non_empty_string(&mut self.interface_name, "interfaceName")?
+            }
+            2u32 => field.push_string(self.ips.get_or_insert_default(), "ips")?,
+            3u32 => {
+                field
+                    .set_non_empty_string(&mut self.hardware_address, "hardwareAddress")?
+            }
             _ => {}
         }
         Ok(())
@@ -1355,7 +1283,7 @@ impl p::Message for crate::resource_v1beta1::OpaqueDeviceConfiguration {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.driver = field.string("driver")?,
+            1u32 => field.set_string(&mut self.driver, "driver")?,
             2u32 => self.parameters = p::raw_extension(&field, "parameters")?,
             _ => {}
         }
@@ -1384,7 +1312,7 @@ impl p::Message for crate::resource_v1beta1::ResourceClaim {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.spec, "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -1413,10 +1341,10 @@ impl p::Message for crate::resource_v1beta1::ResourceClaimConsumerReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.api_group = field.non_empty_string("apiGroup")?,
-            3u32 => self.resource = field.string("resource")?,
-            4u32 => self.name = field.string("name")?,
-            5u32 => self.uid = field.string("uid")?,
+            1u32 => field.set_non_empty_string(&mut self.api_group, "apiGroup")?,
+            3u32 => field.set_string(&mut self.resource, "resource")?,
+            4u32 => field.set_string(&mut self.name, "name")?,
+            5u32 => field.set_string(&mut self.uid, "uid")?,
             _ => {}
         }
         Ok(())
@@ -1449,9 +1377,7 @@ impl p::Message for crate::resource_v1beta1::ResourceClaimList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -1465,13 +1391,7 @@ impl p::Message for crate::resource_v1beta1::ResourceClaimSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.devices.get_or_insert_default(),
-                        "devices",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.devices, "devices")?,
             _ => {}
         }
         Ok(())
@@ -1493,13 +1413,7 @@ impl p::Message for crate::resource_v1beta1::ResourceClaimStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.allocation.get_or_insert_default(),
-                        "allocation",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.allocation, "allocation")?,
             2u32 => {
                 field
                     .push_message(
@@ -1566,9 +1480,7 @@ impl p::Message for crate::resource_v1beta1::ResourceClaimTemplateList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -1582,9 +1494,7 @@ impl p::Message for crate::resource_v1beta1::ResourceClaimTemplateSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.spec, "spec")?,
             _ => {}
         }
@@ -1610,7 +1520,7 @@ impl p::Message for crate::resource_v1beta1::ResourcePool {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             2u32 => self.generation = field.int64("generation")?,
             3u32 => self.resource_slice_count = field.int64("resourceSliceCount")?,
             _ => {}
@@ -1669,9 +1579,7 @@ impl p::Message for crate::resource_v1beta1::ResourceSliceList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -1685,16 +1593,10 @@ impl p::Message for crate::resource_v1beta1::ResourceSliceSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.driver = field.string("driver")?,
+            1u32 => field.set_string(&mut self.driver, "driver")?,
             2u32 => field.merge_message(&mut self.pool, "pool")?,
-            3u32 => self.node_name = field.non_empty_string("nodeName")?,
-            4u32 => {
-                field
-                    .merge_message(
-                        self.node_selector.get_or_insert_default(),
-                        "nodeSelector",
-                    )?
-            }
+            3u32 => field.set_non_empty_string(&mut self.node_name, "nodeName")?,
+            4u32 => field.merge_optional(&mut self.node_selector, "nodeSelector")?,
             5u32 => {
                 self.all_nodes = ::std::option::Option::Some(field.bool("allNodes")?)
                     .filter(|value| *value);

@@ -21,11 +21,13 @@ impl p::Message for crate::scheduling_v1::PriorityClass {
                     )
                     .filter(|value| *value);
             }
-            4u32 => self.description = field.non_empty_string("description")?,
+            4u32 => field.set_non_empty_string(&mut self.description, "description")?,
             5u32 => {
-                self.preemption_policy = ::std::option::Option::Some(
-                    field.string("preemptionPolicy")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.preemption_policy,
+                        "preemptionPolicy",
+                    )?
             }
             _ => {}
         }
@@ -61,9 +63,7 @@ impl p::Message for crate::scheduling_v1::PriorityClassList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }

@@ -35,7 +35,7 @@ impl p::Message for crate::scheduling_v1alpha1::PodGroup {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
             3u32 => field.merge_message(&mut self.policy, "policy")?,
             _ => {}
         }
@@ -68,7 +68,7 @@ impl p::Message for crate::scheduling_v1alpha1::PodGroupPolicy {
                     ::serde_json::Value::Object(::serde_json::Map::new())
                 });
             }
-            3u32 => field.merge_message(self.gang.get_or_insert_default(), "gang")?,
+            3u32 => field.merge_optional(&mut self.gang, "gang")?,
             _ => {}
         }
         Ok(())
@@ -92,9 +92,9 @@ impl p::Message for crate::scheduling_v1alpha1::TypedLocalObjectReference {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.api_group = field.non_empty_string("apiGroup")?,
-            2u32 => self.kind = field.string("kind")?,
-            3u32 => self.name = field.string("name")?,
+            1u32 => field.set_non_empty_string(&mut self.api_group, "apiGroup")?,
+            2u32 => field.set_string(&mut self.kind, "kind")?,
+            3u32 => field.set_string(&mut self.name, "name")?,
             _ => {}
         }
         Ok(())
@@ -150,9 +150,7 @@ impl p::Message for crate::scheduling_v1alpha1::WorkloadList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -166,13 +164,7 @@ impl p::Message for crate::scheduling_v1alpha1::WorkloadSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field
-                    .merge_message(
-                        &mut **self.controller_ref.get_or_insert_default(),
-                        "controllerRef",
-                    )?
-            }
+            1u32 => field.merge_boxed(&mut self.controller_ref, "controllerRef")?,
             2u32 => field.push_message(&mut self.pod_groups, "podGroups")?,
             _ => {}
         }

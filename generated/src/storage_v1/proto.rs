@@ -40,9 +40,7 @@ impl p::Message for crate::storage_v1::CSIDriverList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -68,10 +66,10 @@ impl p::Message for crate::storage_v1::CSIDriverSpec {
             }
             3u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.volume_lifecycle_modes.get_or_insert_default(),
-                        field.string("volumeLifecycleModes")?,
-                    )
+                        "volumeLifecycleModes",
+                    )?
             }
             4u32 => {
                 self.storage_capacity = ::std::option::Option::Some(
@@ -79,9 +77,7 @@ impl p::Message for crate::storage_v1::CSIDriverSpec {
                 );
             }
             5u32 => {
-                self.fs_group_policy = ::std::option::Option::Some(
-                    field.string("fsGroupPolicy")?,
-                );
+                field.set_optional_string(&mut self.fs_group_policy, "fsGroupPolicy")?
             }
             6u32 => {
                 field
@@ -192,22 +188,16 @@ impl p::Message for crate::storage_v1::CSINodeDriver {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.name = field.string("name")?,
-            2u32 => self.node_id = field.string("nodeID")?,
+            1u32 => field.set_string(&mut self.name, "name")?,
+            2u32 => field.set_string(&mut self.node_id, "nodeID")?,
             3u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.topology_keys.get_or_insert_default(),
-                        field.string("topologyKeys")?,
-                    )
-            }
-            4u32 => {
-                field
-                    .merge_message(
-                        self.allocatable.get_or_insert_default(),
-                        "allocatable",
+                        "topologyKeys",
                     )?
             }
+            4u32 => field.merge_optional(&mut self.allocatable, "allocatable")?,
             _ => {}
         }
         Ok(())
@@ -241,9 +231,7 @@ impl p::Message for crate::storage_v1::CSINodeList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -282,14 +270,8 @@ impl p::Message for crate::storage_v1::CSIStorageCapacity {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => {
-                field
-                    .merge_message(
-                        &mut **self.node_topology.get_or_insert_default(),
-                        "nodeTopology",
-                    )?
-            }
-            3u32 => self.storage_class_name = field.string("storageClassName")?,
+            2u32 => field.merge_boxed(&mut self.node_topology, "nodeTopology")?,
+            3u32 => field.set_string(&mut self.storage_class_name, "storageClassName")?,
             4u32 => {
                 self.capacity = ::std::option::Option::Some(
                     p::quantity(&field, "capacity")?,
@@ -335,9 +317,7 @@ impl p::Message for crate::storage_v1::CSIStorageCapacityList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -352,19 +332,15 @@ impl p::Message for crate::storage_v1::StorageClass {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => self.provisioner = field.string("provisioner")?,
+            2u32 => field.set_string(&mut self.provisioner, "provisioner")?,
             3u32 => p::merge_string_entry(&mut self.parameters, &field, "parameters")?,
-            4u32 => {
-                self.reclaim_policy = ::std::option::Option::Some(
-                    field.string("reclaimPolicy")?,
-                );
-            }
+            4u32 => field.set_optional_string(&mut self.reclaim_policy, "reclaimPolicy")?,
             5u32 => {
                 field
-                    .push(
+                    .push_string(
                         self.mount_options.get_or_insert_default(),
-                        field.string("mountOptions")?,
-                    )
+                        "mountOptions",
+                    )?
             }
             6u32 => {
                 self.allow_volume_expansion = ::std::option::Option::Some(
@@ -372,9 +348,11 @@ impl p::Message for crate::storage_v1::StorageClass {
                 );
             }
             7u32 => {
-                self.volume_binding_mode = ::std::option::Option::Some(
-                    field.string("volumeBindingMode")?,
-                );
+                field
+                    .set_optional_string(
+                        &mut self.volume_binding_mode,
+                        "volumeBindingMode",
+                    )?
             }
             8u32 => {
                 field
@@ -430,9 +408,7 @@ impl p::Message for crate::storage_v1::StorageClassList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -446,7 +422,7 @@ impl p::Message for crate::storage_v1::TokenRequest {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.audience = field.string("audience")?,
+            1u32 => field.set_string(&mut self.audience, "audience")?,
             2u32 => {
                 self.expiration_seconds = ::std::option::Option::Some(
                     field.int64("expirationSeconds")?,
@@ -478,7 +454,7 @@ impl p::Message for crate::storage_v1::VolumeAttachment {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => field.merge_message(&mut self.spec, "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -507,9 +483,7 @@ impl p::Message for crate::storage_v1::VolumeAttachmentList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -524,17 +498,13 @@ impl p::Message for crate::storage_v1::VolumeAttachmentSource {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.persistent_volume_name = ::std::option::Option::Some(
-                    field.string("persistentVolumeName")?,
-                );
-            }
-            2u32 => {
                 field
-                    .merge_message(
-                        &mut **self.inline_volume_spec.get_or_insert_default(),
-                        "inlineVolumeSpec",
+                    .set_optional_string(
+                        &mut self.persistent_volume_name,
+                        "persistentVolumeName",
                     )?
             }
+            2u32 => field.merge_boxed(&mut self.inline_volume_spec, "inlineVolumeSpec")?,
             _ => {}
         }
         Ok(())
@@ -559,9 +529,9 @@ impl p::Message for crate::storage_v1::VolumeAttachmentSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.attacher = field.string("attacher")?,
+            1u32 => field.set_string(&mut self.attacher, "attacher")?,
             2u32 => field.merge_message(&mut self.source, "source")?,
-            3u32 => self.node_name = field.string("nodeName")?,
+            3u32 => field.set_string(&mut self.node_name, "nodeName")?,
             _ => {}
         }
         Ok(())
@@ -599,20 +569,8 @@ impl p::Message for crate::storage_v1::VolumeAttachmentStatus {
                     "attachmentMetadata",
                 )?
             }
-            3u32 => {
-                field
-                    .merge_message(
-                        &mut **self.attach_error.get_or_insert_default(),
-                        "attachError",
-                    )?
-            }
-            4u32 => {
-                field
-                    .merge_message(
-                        &mut **self.detach_error.get_or_insert_default(),
-                        "detachError",
-                    )?
-            }
+            3u32 => field.merge_boxed(&mut self.attach_error, "attachError")?,
+            4u32 => field.merge_boxed(&mut self.detach_error, "detachError")?,
             _ => {}
         }
         Ok(())
@@ -646,7 +604,7 @@ impl p::Message for crate::storage_v1::VolumeAttributesClass {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => self.driver_name = field.string("driverName")?,
+            2u32 => field.set_string(&mut self.driver_name, "driverName")?,
             3u32 => p::merge_string_entry(&mut self.parameters, &field, "parameters")?,
             _ => {}
         }
@@ -676,9 +634,7 @@ impl p::Message for crate::storage_v1::VolumeAttributesClassList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -693,7 +649,7 @@ impl p::Message for crate::storage_v1::VolumeError {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.time = p::time(&field, "time")?,
-            2u32 => self.message = field.non_empty_string("message")?,
+            2u32 => field.set_non_empty_string(&mut self.message, "message")?,
             3u32 => {
                 self.error_code = ::std::option::Option::Some(field.int32("errorCode")?);
             }

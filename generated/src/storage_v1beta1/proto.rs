@@ -14,7 +14,7 @@ impl p::Message for crate::storage_v1beta1::VolumeAttributesClass {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => self.driver_name = field.string("driverName")?,
+            2u32 => field.set_string(&mut self.driver_name, "driverName")?,
             3u32 => p::merge_string_entry(&mut self.parameters, &field, "parameters")?,
             _ => {}
         }
@@ -44,9 +44,7 @@ impl p::Message for crate::storage_v1beta1::VolumeAttributesClassList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }

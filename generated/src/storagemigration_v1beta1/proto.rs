@@ -14,8 +14,8 @@ impl p::Message for crate::storagemigration_v1beta1::StorageVersionMigration {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => field.merge_message(&mut self.metadata, "metadata")?,
-            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
-            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            2u32 => field.merge_optional(&mut self.spec, "spec")?,
+            3u32 => field.merge_optional(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -43,9 +43,7 @@ impl p::Message for crate::storagemigration_v1beta1::StorageVersionMigrationList
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => {
-                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
-            }
+            1u32 => field.merge_optional(&mut self.metadata, "metadata")?,
             2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
@@ -85,7 +83,10 @@ impl p::Message for crate::storagemigration_v1beta1::StorageVersionMigrationStat
                 field
                     .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
-            2u32 => self.resource_version = field.non_empty_string("resourceVersion")?,
+            2u32 => {
+                field
+                    .set_non_empty_string(&mut self.resource_version, "resourceVersion")?
+            }
             _ => {}
         }
         Ok(())

@@ -4,7 +4,7 @@
 //! `pkg/runtime/serializer/protobuf/protobuf.go`, `pkg/runtime/generated.proto`).
 
 use super::error::{DecodeError, DecodeErrorKind};
-use super::reader::{Field, Message, decode_message};
+use super::reader::{Field, Message, decode_message, for_each_field};
 use crate::types::{Status, Str};
 
 /// The prefix of every Kubernetes protobuf body.
@@ -71,20 +71,21 @@ impl Message for TypeMeta {
 pub fn decode_envelope(body: &[u8]) -> Result<Unknown<'_>, DecodeError> {
     let wrap = |error: DecodeError| error.within("Unknown");
     let message = body.strip_prefix(&MAGIC).ok_or_else(|| wrap(DecodeErrorKind::MissingMagic.into()))?;
-    let mut reader = super::reader::Reader::new(message);
     let mut out = Unknown::default();
-    while let Some(field) = reader.field(0).map_err(|kind| wrap(kind.into()))? {
+    for_each_field(message, 0, |field| {
         match field.number {
             1 => {
-                let meta: TypeMeta = field.message("typeMeta").map_err(wrap)?;
+                let meta: TypeMeta = field.message("typeMeta")?;
                 out.api_version = meta.api_version;
                 out.kind = meta.kind;
             }
-            2 => out.raw = field.bytes("raw").map_err(wrap)?,
-            3 => out.content_encoding = field.string("contentEncoding").map_err(wrap)?,
-            4 => out.content_type = field.string("contentType").map_err(wrap)?,
+            2 => out.raw = field.bytes("raw")?,
+            3 => field.set_string(&mut out.content_encoding, "contentEncoding")?,
+            4 => field.set_string(&mut out.content_type, "contentType")?,
             _ => {}
         }
-    }
+        Ok(())
+    })
+    .map_err(wrap)?;
     Ok(out)
 }

@@ -2,7 +2,7 @@
 //! `metadata` at field 1, and every list's message is {metadata=1 ListMeta, items=2}.
 
 use super::error::DecodeError;
-use super::reader::{Field, Message};
+use super::reader::{Field, Message, for_each_field};
 use crate::types::{ListMeta, ObjectMeta};
 
 /// A list with its items still encoded: each item is the item kind's message (no envelope).
@@ -18,15 +18,16 @@ impl<'a> RawList<'a> {
     /// Decodes a list message (an envelope's `raw`), leaving the items encoded.
     pub fn decode(raw: &'a [u8]) -> Result<Self, DecodeError> {
         let wrap = |error: DecodeError| error.within("List");
-        let mut reader = super::reader::Reader::new(raw);
         let mut out = Self::default();
-        while let Some(field) = reader.field(1).map_err(|kind| wrap(kind.into()))? {
+        for_each_field(raw, 1, |field| {
             match field.number {
-                1 => out.metadata = field.message("metadata").map_err(wrap)?,
-                2 => out.items.push(field.bytes("items").map_err(wrap)?),
+                1 => out.metadata = field.message("metadata")?,
+                2 => out.items.push(field.bytes("items")?),
                 _ => {}
             }
-        }
+            Ok(())
+        })
+        .map_err(wrap)?;
         Ok(out)
     }
 }

@@ -1,7 +1,7 @@
 //! Map fields: protobuf writes a Go map as repeated `{key=1, value=2}` entry messages.
 
 use super::error::DecodeError;
-use super::reader::{Field, Message, Reader};
+use super::reader::{Field, Message, for_each_field};
 use crate::types::{ByteString, Str, StringMap};
 
 /// One `map<string, string>` entry.
@@ -16,8 +16,8 @@ impl Message for StringEntry {
 
     fn merge_field(&mut self, field: Field<'_>) -> Result<(), DecodeError> {
         match field.number {
-            1 => self.key = field.string("key")?,
-            2 => self.value = field.string("value")?,
+            1 => field.set_string(&mut self.key, "key")?,
+            2 => field.set_string(&mut self.value, "value")?,
             _ => {}
         }
         Ok(())
@@ -51,15 +51,16 @@ pub fn merge_entry<V>(
     if field.depth() + 1 > super::MAX_DEPTH {
         return Err(wrap(super::DecodeErrorKind::TooDeep(super::MAX_DEPTH).into()));
     }
-    let mut reader = Reader::new(field.bytes(name)?);
     let (mut key, mut decoded) = (Str::default(), None);
-    while let Some(inner) = reader.field(field.depth() + 1).map_err(|kind| wrap(kind.into()))? {
+    for_each_field(field.bytes(name)?, field.depth() + 1, |inner| {
         match inner.number {
-            1 => key = inner.string("key").map_err(wrap)?,
-            2 => decoded = Some(value(&inner).map_err(wrap)?),
+            1 => inner.set_string(&mut key, "key")?,
+            2 => decoded = Some(value(&inner)?),
             _ => {}
         }
-    }
+        Ok(())
+    })
+    .map_err(wrap)?;
     map.get_or_insert_with(|| StringMap::with_capacity(field.run_length()))
         .insert(key, decoded.unwrap_or_else(missing));
     Ok(())
@@ -73,6 +74,7 @@ pub fn byte_string(field: &Field<'_>) -> Result<ByteString, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::Reader;
     use crate::proto::quantity;
     use crate::types::Quantity;
 

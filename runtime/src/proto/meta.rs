@@ -17,12 +17,12 @@ impl Message for ObjectMeta {
 
     fn merge_field(&mut self, field: Field<'_>) -> Result<(), DecodeError> {
         match field.number {
-            1 => self.name = field.non_empty_string("name")?,
-            2 => self.generate_name = field.non_empty_string("generateName")?,
-            3 => self.namespace = field.non_empty_string("namespace")?,
-            4 => self.self_link = field.non_empty_string("selfLink")?,
-            5 => self.uid = field.non_empty_string("uid")?,
-            6 => self.resource_version = field.non_empty_string("resourceVersion")?,
+            1 => field.set_non_empty_string(&mut self.name, "name")?,
+            2 => field.set_non_empty_string(&mut self.generate_name, "generateName")?,
+            3 => field.set_non_empty_string(&mut self.namespace, "namespace")?,
+            4 => field.set_non_empty_string(&mut self.self_link, "selfLink")?,
+            5 => field.set_non_empty_string(&mut self.uid, "uid")?,
+            6 => field.set_non_empty_string(&mut self.resource_version, "resourceVersion")?,
             7 => self.generation = Some(field.int64("generation")?).filter(|&generation| generation != 0),
             8 => self.creation_timestamp = special::time(&field, "creationTimestamp")?,
             9 => self.deletion_timestamp = special::time(&field, "deletionTimestamp")?,
@@ -30,7 +30,7 @@ impl Message for ObjectMeta {
             11 => merge_string_entry(&mut self.labels, &field, "labels")?,
             12 => merge_string_entry(&mut self.annotations, &field, "annotations")?,
             13 => field.push_message(self.owner_references.get_or_insert_default(), "ownerReferences")?,
-            14 => self.finalizers.get_or_insert_default().push(field.string("finalizers")?),
+            14 => field.push_string(self.finalizers.get_or_insert_default(), "finalizers")?,
             17 => field.push_message(self.managed_fields.get_or_insert_default(), "managedFields")?,
             _ => {}
         }
@@ -43,10 +43,10 @@ impl Message for OwnerReference {
 
     fn merge_field(&mut self, field: Field<'_>) -> Result<(), DecodeError> {
         match field.number {
-            1 => self.kind = field.string("kind")?,
-            3 => self.name = field.string("name")?,
-            4 => self.uid = field.string("uid")?,
-            5 => self.api_version = field.string("apiVersion")?,
+            1 => field.set_string(&mut self.kind, "kind")?,
+            3 => field.set_string(&mut self.name, "name")?,
+            4 => field.set_string(&mut self.uid, "uid")?,
+            5 => field.set_string(&mut self.api_version, "apiVersion")?,
             6 => self.controller = Some(field.bool("controller")?),
             7 => self.block_owner_deletion = Some(field.bool("blockOwnerDeletion")?),
             _ => {}
@@ -60,13 +60,13 @@ impl Message for ManagedFieldsEntry {
 
     fn merge_field(&mut self, field: Field<'_>) -> Result<(), DecodeError> {
         match field.number {
-            1 => self.manager = field.non_empty_string("manager")?,
-            2 => self.operation = field.non_empty_string("operation")?,
-            3 => self.api_version = field.non_empty_string("apiVersion")?,
+            1 => field.set_non_empty_string(&mut self.manager, "manager")?,
+            2 => field.set_non_empty_string(&mut self.operation, "operation")?,
+            3 => field.set_non_empty_string(&mut self.api_version, "apiVersion")?,
             4 => self.time = special::time(&field, "time")?,
-            6 => self.fields_type = field.non_empty_string("fieldsType")?,
+            6 => field.set_non_empty_string(&mut self.fields_type, "fieldsType")?,
             7 => self.fields_v1 = Some(special::fields_v1(&field, "fieldsV1")?),
-            8 => self.subresource = field.non_empty_string("subresource")?,
+            8 => field.set_non_empty_string(&mut self.subresource, "subresource")?,
             _ => {}
         }
         Ok(())

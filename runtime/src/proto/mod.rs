@@ -26,7 +26,8 @@ pub use list::{ObjectHead, RawList};
 pub use list_stream::ListStreamDecoder;
 pub use map_entry::{byte_string, merge_entry, merge_string_entry};
 pub use reader::{
-    Field, MAX_DEPTH, Message, Reader, WireValue, decode_message, merge_inline, merge_message, repeated_strings,
+    Field, MAX_DEPTH, Message, Reader, WireValue, decode_message, for_each_field, merge_inline, merge_message,
+    repeated_strings,
 };
 pub use special::{fields_v1, int_or_string, json, micro_time, quantity, raw_extension, time};
 pub use watch_frame::{DEFAULT_MAX_FRAME, FrameDecoder, WatchEvent, decode_watch_event};

@@ -6,7 +6,7 @@
 use jiff::Timestamp as JiffTimestamp;
 
 use super::error::{DecodeError, DecodeErrorKind};
-use super::reader::{Field, Message};
+use super::reader::{Field, Message, for_each_field};
 use crate::types::{FieldsV1, IntOrString, MicroTime, Quantity, RawExtension, Str, Time};
 
 /// `meta/v1` `Timestamp`, the message behind `Time` and `MicroTime`.
@@ -65,7 +65,7 @@ impl Message for QuantityMessage {
 
     fn merge_field(&mut self, field: Field<'_>) -> Result<(), DecodeError> {
         if field.number == 1 {
-            self.0 = field.string("string")?;
+            field.set_string(&mut self.0, "string")?;
         }
         Ok(())
     }
@@ -91,7 +91,7 @@ impl Message for IntOrStringMessage {
             // Type 0 is Int, 1 is String; Go treats any other as Int as well.
             1 => self.is_string = field.int64("type")? == 1,
             2 => self.int_val = field.int32("intVal")?,
-            3 => self.str_val = field.string("strVal")?,
+            3 => field.set_string(&mut self.str_val, "strVal")?,
             _ => {}
         }
         Ok(())
@@ -106,14 +106,15 @@ pub fn int_or_string(field: &Field<'_>, name: &'static str) -> Result<IntOrStrin
 
 /// The raw bytes of a `{raw=1}` message (`RawExtension`, `FieldsV1`, apiextensions' `JSON`).
 fn raw<'a>(field: &Field<'a>, name: &'static str, type_name: &'static str) -> Result<&'a [u8], DecodeError> {
-    let mut reader = super::reader::Reader::new(field.bytes(name)?);
     let mut out: &[u8] = &[];
     let wrap = |error: DecodeError| error.within(type_name).within(name);
-    while let Some(inner) = reader.field(field.depth() + 1).map_err(|kind| wrap(kind.into()))? {
+    for_each_field(field.bytes(name)?, field.depth() + 1, |inner| {
         if inner.number == 1 {
-            out = inner.bytes("raw").map_err(wrap)?;
+            out = inner.bytes("raw")?;
         }
-    }
+        Ok(())
+    })
+    .map_err(wrap)?;
     Ok(out)
 }
 

@@ -7,6 +7,7 @@ use bytes::{Buf, BytesMut};
 
 use super::envelope::{Unknown, decode_envelope};
 use super::error::{DecodeError, DecodeErrorKind};
+use super::reader::for_each_field;
 
 /// The default largest frame accepted: the API server's largest request body (3 MiB) is far
 /// below it, so only a broken or hostile stream reaches it.
@@ -71,25 +72,26 @@ pub struct WatchEvent<'a> {
 /// Decodes a frame's `WatchEvent` and the envelope of its object.
 pub fn decode_watch_event(frame: &[u8]) -> Result<WatchEvent<'_>, DecodeError> {
     let wrap = |error: DecodeError| error.within("WatchEvent");
-    let mut reader = super::reader::Reader::new(frame);
     let mut event_type = String::new();
     let mut raw: &[u8] = &[];
-    while let Some(field) = reader.field(0).map_err(|kind| wrap(kind.into()))? {
+    for_each_field(frame, 0, |field| {
         match field.number {
-            1 => event_type = field.string("type").map_err(wrap)?.into(),
+            1 => event_type = field.string("type")?.into(),
             2 => {
-                let object = field.bytes("object").map_err(wrap)?;
-                let mut inner = super::reader::Reader::new(object);
-                let in_object = |error: DecodeError| wrap(error.within("RawExtension").within("object"));
-                while let Some(field) = inner.field(1).map_err(|kind| in_object(kind.into()))? {
-                    if field.number == 1 {
-                        raw = field.bytes("raw").map_err(in_object)?;
+                let in_object = |error: DecodeError| error.within("RawExtension").within("object");
+                for_each_field(field.bytes("object")?, 1, |inner| {
+                    if inner.number == 1 {
+                        raw = inner.bytes("raw")?;
                     }
-                }
+                    Ok(())
+                })
+                .map_err(in_object)?;
             }
             _ => {}
         }
-    }
+        Ok(())
+    })
+    .map_err(wrap)?;
     let object = decode_envelope(raw).map_err(|error| wrap(error.within("object")))?;
     Ok(WatchEvent { event_type, object })
 }

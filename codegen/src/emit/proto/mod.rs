@@ -424,7 +424,7 @@ impl<'t> ProtoSupport<'t> {
             let statement = match (&inner, proto.ty.as_str()) {
                 (Shape::I32, "int32") => quote!(field.repeated_int32(#list_mut, #name)?),
                 (Shape::I64, "int64") => quote!(field.repeated_int64(#list_mut, #name)?),
-                (Shape::String, "string") => quote!(field.push(#list_mut, field.string(#name)?)),
+                (Shape::String, "string") => quote!(field.push_string(#list_mut, #name)?),
                 (_, "message") => match self.special(model, &inner, proto.reference.as_deref()?, name)? {
                     // Decoded in its place at the end of the list, not built and moved.
                     Special::Message => quote!(field.push_message(#list_mut, #name)?),
@@ -440,14 +440,29 @@ impl<'t> ProtoSupport<'t> {
         let (value, kind) = self.value(model, &shape, proto, name)?;
         if let ValueKind::InPlace = kind {
             // A message merges into the field's value where it lives (protobuf's rule for a
-            // repeated occurrence), instead of a new value moved in.
-            let slot = match (field.required, field.boxed) {
-                (true, false) => quote!(&mut self.#target),
-                (true, true) => quote!(&mut *self.#target),
-                (false, false) => quote!(self.#target.get_or_insert_default()),
-                (false, true) => quote!(&mut **self.#target.get_or_insert_default()),
+            // repeated occurrence), instead of a new value moved in. Optional ones are created
+            // by the runtime, out of line, so that each field costs its decoder a call.
+            let statement = match (field.required, field.boxed) {
+                (true, false) => quote!(field.merge_message(&mut self.#target, #name)?),
+                (true, true) => quote!(field.merge_message(&mut *self.#target, #name)?),
+                (false, false) => quote!(field.merge_optional(&mut self.#target, #name)?),
+                (false, true) => quote!(field.merge_boxed(&mut self.#target, #name)?),
             };
-            return Some(quote!(#number => field.merge_message(#slot, #name)?,));
+            return Some(quote!(#number => #statement,));
+        }
+        if let ValueKind::Text = kind {
+            // Strings are written into the field by the runtime (a call per field, and the
+            // text built where it stays: a `Str` built and moved costs more than its
+            // conversion).
+            let statement = if field.required {
+                quote!(field.set_string(&mut self.#target, #name)?)
+            } else if proto.omitempty && !proto.pointer {
+                // JSON leaves an empty non-pointer string out (`omitempty`); gogo writes it.
+                quote!(field.set_non_empty_string(&mut self.#target, #name)?)
+            } else {
+                quote!(field.set_optional_string(&mut self.#target, #name)?)
+            };
+            return Some(quote!(#number => #statement,));
         }
         let boxed = |value: TokenStream| if field.boxed { quote!(::std::boxed::Box::new(#value)) } else { value };
         let assignment = match kind {
@@ -464,9 +479,6 @@ impl<'t> ProtoSupport<'t> {
             // JSON leaves a non-pointer zero value out (`omitempty`); gogo writes it.
             ValueKind::Scalar(nonzero) if proto.omitempty && !proto.pointer => {
                 quote!(self.#target = ::std::option::Option::Some(#value).filter(#nonzero))
-            }
-            ValueKind::Text if proto.omitempty && !proto.pointer => {
-                quote!(self.#target = field.non_empty_string(#name)?)
             }
             _ => {
                 let value = boxed(value);
