@@ -41,6 +41,11 @@ fn golden_target() -> PathBuf {
 }
 
 fn cargo(manifest_dir: &Path, args: &[&str]) -> String {
+    // The workspace's lock, so that the golden crates build against the dependency versions
+    // the runtime is built and tested with, not whatever newer release the local registry
+    // holds (`--offline` resolves a crate without a lock to the newest one cached; a newer
+    // rustls deprecated an API the runtime calls and failed the warning-free check).
+    std::fs::copy(workspace().join("Cargo.lock"), manifest_dir.join("Cargo.lock")).expect("copies the lock");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = Command::new(cargo)
         .args(args)
