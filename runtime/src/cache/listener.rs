@@ -2,13 +2,15 @@
 //! handler ever waits for another and the informer never waits for any (client-go's
 //! `processorListener`).
 //!
-//! Three kinds share the [`Listener`] interface:
+//! Four kinds share the [`Listener`] interface:
 //!
 //! - [`SyncListener`]: a synchronous [`EventHandler`], run by the process's
 //!   [`HandlerPool`](super::handler_pool) one notification at a time;
 //! - [`AsyncListener`]: an async handler, run by a tokio task of its own;
 //! - [`Subscription`](super::subscription::Subscription)'s buffer, drained by whoever polls
-//!   the stream.
+//!   the stream;
+//! - [`InlineListener`]: a handler that never blocks, called as the notification is
+//!   distributed (the crate's own: a controller's enqueue), with no queue.
 //!
 //! Each keeps its notifications in order and counts its backlog with the notification being
 //! handled, so that "idle" (backlog zero) means every notification so far was handled.
@@ -317,5 +319,56 @@ impl<K: Send + Sync + 'static> Listener<K> for AsyncListener<K> {
         };
         self.core.forget_queued(&dropped);
         self.wake.notify_one();
+    }
+}
+
+/// A handler called by the informer itself, in `push`, as each notification is distributed:
+/// for handlers that only hand work on without waiting (a controller's enqueue), which would
+/// otherwise cost a pool thread's wake-up per notification. Such a handler must not block: it
+/// delays the informer's consumer and every other handler. A panic is caught and logged.
+pub struct InlineListener<K> {
+    core: ListenerCore,
+    name: String,
+    handler: Arc<dyn EventHandler<K>>,
+    closed: std::sync::atomic::AtomicBool,
+    /// Notifications being handled right now (pushes from a handler's registration and from
+    /// the consumer can overlap), so that a stop waits for them.
+    handling: AtomicUsize,
+}
+
+impl<K: Send + Sync + 'static> InlineListener<K> {
+    pub(crate) fn new(core: ListenerCore, name: &str, handler: Arc<dyn EventHandler<K>>) -> Arc<Self> {
+        Arc::new(InlineListener {
+            core,
+            name: name.to_owned(),
+            handler,
+            closed: std::sync::atomic::AtomicBool::new(false),
+            handling: AtomicUsize::new(0),
+        })
+    }
+}
+
+impl<K: Send + Sync + 'static> Listener<K> for InlineListener<K> {
+    fn core(&self) -> &ListenerCore {
+        &self.core
+    }
+
+    fn push(&self, notification: Notification<K>) {
+        self.handling.fetch_add(1, Ordering::AcqRel);
+        if !self.closed.load(Ordering::Acquire) {
+            let delivered = std::panic::catch_unwind(AssertUnwindSafe(|| notification.deliver(self.handler.as_ref())));
+            if let Err(panic) = delivered {
+                tracing::error!(informer = %self.name, handler = self.core.id, "an event handler panicked: {}", panic_message(&*panic));
+            }
+        }
+        self.handling.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    fn backlog(&self) -> usize {
+        self.handling.load(Ordering::Acquire)
+    }
+
+    fn close(&self) {
+        self.closed.store(true, Ordering::Release);
     }
 }

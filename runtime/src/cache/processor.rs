@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::delta_fifo::ResyncRound;
 use super::handler::{EventHandler, Notification};
-use super::listener::{AsyncHandlerFn, AsyncListener, Listener, ListenerCore, SyncListener};
+use super::listener::{AsyncHandlerFn, AsyncListener, InlineListener, Listener, ListenerCore, SyncListener};
 use super::subscription::SubscriberListener;
 
 /// The shortest resync period a handler can ask for (client-go's `minimumResyncPeriod`).
@@ -66,6 +66,18 @@ impl<K: Send + Sync + 'static> Processor<K> {
         initial: Vec<Notification<K>>,
     ) -> Arc<dyn Listener<K>> {
         let listener = SyncListener::new(self.core(resync_period), &self.name, handler);
+        self.register(listener, initial)
+    }
+
+    /// Adds a handler called as each notification is distributed (it must not block), fed
+    /// first with `initial` notifications.
+    pub(crate) fn add_inline(
+        &self,
+        handler: Arc<dyn EventHandler<K>>,
+        resync_period: Option<Duration>,
+        initial: Vec<Notification<K>>,
+    ) -> Arc<dyn Listener<K>> {
+        let listener = InlineListener::new(self.core(resync_period), &self.name, handler);
         self.register(listener, initial)
     }
 

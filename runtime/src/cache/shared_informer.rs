@@ -326,6 +326,27 @@ impl<K: Object> SharedIndexInformer<K> {
         self.registration(listener)
     }
 
+    /// Adds a handler that the informer calls itself as it distributes each notification,
+    /// with no queue and no thread's wake-up in between: for handlers that only hand work on
+    /// (a controller's enqueue and the mappings of its `owns` and `watches`). It must not
+    /// block: it delays the cache's updates and every other handler.
+    pub(crate) fn add_inline_event_handler(&self, handler: impl EventHandler<K>) -> HandlerRegistration<K> {
+        let period = lock(&self.inner.options).default_resync;
+        self.add_inline_event_handler_with_resync(handler, period)
+    }
+
+    /// [`add_inline_event_handler`](Self::add_inline_event_handler) with a resync period.
+    pub(crate) fn add_inline_event_handler_with_resync(
+        &self,
+        handler: impl EventHandler<K>,
+        resync: Duration,
+    ) -> HandlerRegistration<K> {
+        let handler: Arc<dyn EventHandler<K>> = Arc::new(handler);
+        let _processing = lock(&self.inner.processing);
+        let listener = self.inner.processor.add_inline(handler, Some(resync), self.initial_notifications());
+        self.registration(listener)
+    }
+
     /// Adds an async handler: `handler` is called with each notification and its future is
     /// awaited before the next one, on a task of the current tokio runtime. A panic in the
     /// future is caught and logged. Errors only when called outside a tokio runtime.
@@ -1079,6 +1100,49 @@ mod tests {
         seen.sort();
         assert_eq!(seen, ["a0", "a1"], "b0 panicked; the handler went on");
         assert!(registration.has_synced());
+        informer.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn inline_handlers_run_on_the_consumer_in_order_and_a_panic_is_contained() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![thing("ns", "a", 5, "a0"), thing("ns", "b", 6, "b0")], None)));
+        script.watch(
+            vec![WatchEvent::Modified(thing("ns", "a", 11, "a1")), WatchEvent::Added(thing("ns", "c", 12, "c0"))],
+            End::Hang,
+        );
+        let informer = informer(&script);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (on_add, on_update) = (seen.clone(), seen.clone());
+        let record = |sink: &Mutex<Vec<(String, Option<String>)>>, thing: &Thing| {
+            if thing.value == "b0" {
+                panic!("the handler fails on b0");
+            }
+            let thread = std::thread::current().name().map(str::to_owned);
+            sink.lock().expect("lock").push((thing.value.clone(), thread));
+        };
+        let registration = informer.add_inline_event_handler(
+            HandlerFns::new()
+                .on_add(move |thing: &Arc<Thing>, _| record(&on_add, thing))
+                .on_update(move |_, new: &Arc<Thing>| record(&on_update, new)),
+        );
+        informer.start();
+        eventually("three notifications", || seen.lock().expect("lock").len() == 3).await;
+        let seen = seen.lock().expect("lock").clone();
+        let values: Vec<&str> = seen.iter().map(|(value, _)| value.as_str()).collect();
+        let position = |value: &str| values.iter().position(|seen| *seen == value);
+        assert!(position("a0") < position("a1") && position("c0").is_some(), "{values:?}");
+        assert_eq!(values.len(), 3, "b0 panicked and the handler went on: {values:?}");
+        // Called by the consumer itself (a runtime worker), not a handler pool thread.
+        assert!(seen.iter().all(|(_, thread)| thread.as_deref() != Some(REFLECTOR_THREAD)), "{seen:?}");
+        assert!(
+            seen.iter().all(|(_, thread)| !thread.as_deref().unwrap_or("").starts_with("kubegen-handler")),
+            "{seen:?}"
+        );
+        assert_eq!(registration.backlog(), 0);
+        assert!(registration.has_synced());
+        // Removed, it is called no more.
+        assert!(informer.remove_event_handler(&registration));
         informer.shutdown().await;
     }
 

@@ -3,7 +3,9 @@
 //! A controller watches a primary resource through its informer, and optionally children it
 //! [`owns`](Controller::owns) (mapped to their owner through the ownerReference marked
 //! `controller: true`) and anything else it [`watches`](Controller::watches) with a mapping
-//! function. Every change puts the affected primary's [`ObjectRef`] into a [`WorkQueue`];
+//! function. Every change puts the affected primary's [`ObjectRef`] into a [`WorkQueue`]
+//! (straight from the informer's distribution of the change: enqueuing never waits, so it
+//! takes no handler thread and costs no wake-up but the worker's);
 //! N workers take keys and reconcile the primary object **as the cache holds it now**
 //! (level-based: many changes between two reconciles are one reconcile; a deleted object is
 //! reconciled once more, as gone). The queue guarantees that one key is never reconciled by
@@ -136,7 +138,7 @@ fn source<C: Object>(
                         queue.add(key);
                     }
                 };
-                let registration = informer.add_event_handler(
+                let registration = informer.add_inline_event_handler(
                     HandlerFns::new()
                         .on_add(move |object: &Arc<C>, _| enqueue(&add_queue, on_add(object)))
                         .on_update(move |old: &Arc<C>, new: &Arc<C>| {
@@ -195,7 +197,9 @@ impl<K: Resource> Controller<K> {
     }
 
     /// Also reconciles the primaries that `map` names for every change of an object `other`
-    /// caches.
+    /// caches. `map` is called by the informer as it hands out each change (no queue, no
+    /// thread in between, as kube-runtime calls its mappers while polling the watch), so it
+    /// must be quick and must not block: a slow `map` delays that informer's cache.
     pub fn watches<C: Object>(
         mut self,
         other: SharedIndexInformer<C>,
@@ -378,7 +382,7 @@ fn primary_source<K: Resource>(informer: SharedIndexInformer<K>, gone: GoneObjec
                     gone.lock().unwrap_or_else(PoisonError::into_inner).insert(key.clone(), deleted.object().clone());
                     delete_queue.add(key);
                 });
-            let registration = informer.add_event_handler_with_resync(handler, resync);
+            let registration = informer.add_inline_event_handler_with_resync(handler, resync);
             let informer = informer.clone();
             Box::new(move || {
                 informer.remove_event_handler(&registration);
