@@ -34,6 +34,8 @@ pub(crate) fn tls_config(ca_pem: &str, cert_pem: &str, key_pem: &str) -> Result<
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| tls("parsing the client certificate", &e))?;
     let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| tls("parsing the client key", &e))?;
+    // Deprecated from rustls 0.23.48 (no post-quantum groups); ring as the runtime uses it.
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -22,6 +22,10 @@ pub fn client_config(config: &Config, identity: Option<(&[u8], &[u8])>) -> Resul
     if config.accept_invalid_certificates && config.root_certificates.is_some() {
         return Err(Error::Tls(INSECURE_WITH_CA.to_owned()));
     }
+    // rustls 0.23.48 deprecates the ring provider for its lack of post-quantum key exchange
+    // and points to aws-lc-rs, whose C build is what kubegen keeps out of a user's build; the
+    // API server offers classical groups, and ring's are the ones it negotiates.
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
