@@ -1141,7 +1141,6 @@ mod tests {
         );
         assert_eq!(registration.backlog(), 0);
         assert!(registration.has_synced());
-        // Removed, it is called no more.
         assert!(informer.remove_event_handler(&registration));
         informer.shutdown().await;
     }
