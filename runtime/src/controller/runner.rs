@@ -200,8 +200,8 @@ impl<K: Resource> Controller<K> {
     /// caches. `map` is called by the informer as it hands out each change (no queue, no
     /// thread in between, as kube-runtime calls its mappers while polling the watch), so it
     /// must be quick and must not block (a slow `map` delays that informer's cache) nor add or
-    /// remove handlers of that informer (it holds the lock they take); reading caches and
-    /// their indexes is fine.
+    /// remove informer handlers (it runs under the informer's lock that they take); reading
+    /// caches and their indexes is fine.
     pub fn watches<C: Object>(
         mut self,
         other: SharedIndexInformer<C>,
