@@ -5,7 +5,9 @@
 //! `controller: true`) and anything else it [`watches`](Controller::watches) with a mapping
 //! function. Every change puts the affected primary's [`ObjectRef`] into a [`WorkQueue`]
 //! (straight from the informer's distribution of the change: enqueuing never waits, so it
-//! takes no handler thread and costs no wake-up but the worker's);
+//! takes no handler thread and costs no wake-up but the worker's); streams from outside the
+//! cluster can ask for one key or every key too ([`Controller::reconcile_on`],
+//! [`Controller::reconcile_all_on`]);
 //! N workers take keys and reconcile the primary object **as the cache holds it now**
 //! (level-based: many changes between two reconciles are one reconcile; a deleted object is
 //! reconciled once more, as gone). The queue guarantees that one key is never reconciled by
@@ -27,8 +29,9 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use futures::FutureExt;
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::{FutureExt, Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
 use super::action::Action;
@@ -94,6 +97,19 @@ type LimiterFactory = Arc<dyn Fn() -> Box<dyn RateLimiter<ObjectRef>> + Send + S
 
 /// Gone primaries by key, with their last state.
 type GoneObjects<K> = Arc<Mutex<HashMap<ObjectRef, Arc<K>>>>;
+
+/// What an external trigger asks for.
+enum Request {
+    /// Reconcile this primary.
+    One(ObjectRef),
+    /// Reconcile every cached primary.
+    All,
+}
+
+/// An external stream of requests ([`Controller::reconcile_on`],
+/// [`Controller::reconcile_all_on`]). Each run (each term of leadership) polls it while it
+/// lasts and leaves the rest to the next, so what the stream holds between terms is not lost.
+type Trigger = Arc<tokio::sync::Mutex<BoxStream<'static, Request>>>;
 
 /// A [`Reconciler`] from a reconcile closure and its context (what [`Controller::run`] uses),
 /// for [`Controller::run_reconciler`] and [`Controller::run_with_leader_election`].
@@ -164,6 +180,7 @@ pub struct Controller<K: Resource> {
     rate_limiter: Option<LimiterFactory>,
     metrics: Arc<dyn QueueMetrics>,
     resync: Duration,
+    triggers: Vec<Trigger>,
 }
 
 impl<K: Resource> std::fmt::Debug for Controller<K> {
@@ -186,6 +203,7 @@ impl<K: Resource> Controller<K> {
             rate_limiter: None,
             metrics: Arc::new(NoMetrics),
             resync: Duration::ZERO,
+            triggers: Vec::new(),
         }
     }
 
@@ -208,6 +226,23 @@ impl<K: Resource> Controller<K> {
         map: impl Fn(&C) -> Vec<ObjectRef> + Send + Sync + 'static,
     ) -> Self {
         self.sources.push(source(other, map));
+        self
+    }
+
+    /// Also reconciles the primary each item of `requests` names: triggers from outside the
+    /// cluster (a webhook, a poll of an external system). A key the cache does not hold is
+    /// skipped, as a deleted one is. Items are taken while the controller runs (while it
+    /// leads, under leader election); until then they wait in the stream.
+    pub fn reconcile_on(mut self, requests: impl Stream<Item = ObjectRef> + Send + 'static) -> Self {
+        self.triggers.push(Arc::new(tokio::sync::Mutex::new(requests.map(Request::One).boxed())));
+        self
+    }
+
+    /// Also reconciles every cached primary at each item of `signals` (a reloaded
+    /// configuration that every object depends on). Taken as [`reconcile_on`](Self::reconcile_on)'s
+    /// are; each key is queued once however often it is signalled before a worker takes it.
+    pub fn reconcile_all_on(mut self, signals: impl Stream<Item = ()> + Send + 'static) -> Self {
+        self.triggers.push(Arc::new(tokio::sync::Mutex::new(signals.map(|()| Request::All).boxed())));
         self
     }
 
@@ -337,6 +372,11 @@ impl<K: Resource> Controller<K> {
             return Err(error);
         }
         tracing::info!(controller = %self.primary.name(), workers = self.workers, "caches synced; reconciling");
+        let triggers: Vec<_> = self
+            .triggers
+            .iter()
+            .map(|trigger| tokio::spawn(forward(trigger.clone(), queue.clone(), self.primary.clone(), stop.clone())))
+            .collect();
         let workers: Vec<_> = (0..self.workers)
             .map(|_| {
                 let worker = Worker {
@@ -354,8 +394,8 @@ impl<K: Resource> Controller<K> {
             disconnect();
         }
         // Workers finish the reconcile they are in and take no more keys.
-        for worker in workers {
-            let _ = worker.await;
+        for task in workers.into_iter().chain(triggers) {
+            let _ = task.await;
         }
         queue.shut_down();
         Ok(())
@@ -390,6 +430,35 @@ fn primary_source<K: Resource>(informer: SharedIndexInformer<K>, gone: GoneObjec
                 informer.remove_event_handler(&registration);
             })
         }),
+    }
+}
+
+/// Queues what `trigger` asks for until `stop` is cancelled or the stream ends.
+async fn forward<K: Resource>(
+    trigger: Trigger,
+    queue: WorkQueue<ObjectRef>,
+    primary: SharedIndexInformer<K>,
+    stop: CancellationToken,
+) {
+    let mut requests = tokio::select! {
+        () = stop.cancelled() => return,
+        requests = trigger.lock() => requests,
+    };
+    loop {
+        let request = tokio::select! {
+            biased;
+            () = stop.cancelled() => return,
+            request = requests.next() => request,
+        };
+        match request {
+            Some(Request::One(key)) => queue.add(key),
+            Some(Request::All) => {
+                for object in primary.store().list() {
+                    queue.add(ObjectRef::from_object(object.as_ref()));
+                }
+            }
+            None => return,
+        }
     }
 }
 
@@ -684,5 +753,68 @@ mod tests {
         stop.cancel();
         running.await.expect("joins").expect("synced");
         assert_eq!(finished.load(Ordering::Acquire), 1, "the reconcile in flight finished before run returned");
+    }
+
+    /// A reconciler that logs and never fails.
+    struct Logging(Arc<Log>);
+
+    impl Reconciler<Thing> for Logging {
+        type Error = String;
+        async fn reconcile(&self, object: Arc<Thing>) -> Result<Action, String> {
+            self.0.reconcile(&object, Duration::ZERO).await;
+            Ok(Action::await_change())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn external_triggers_reconcile_one_key_or_every_key_across_runs() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, (0..3).map(|i| thing("ns", &format!("t{i}"), i + 1, "v0")).collect(), None)));
+        script.watch(Vec::new(), End::Hang);
+        let (request, requests) = futures::channel::mpsc::unbounded::<ObjectRef>();
+        let taken = Arc::new(AtomicUsize::new(0));
+        let requests = requests.inspect({
+            let taken = taken.clone();
+            move |_| {
+                taken.fetch_add(1, Ordering::AcqRel);
+            }
+        });
+        let (signal, signals) = futures::channel::mpsc::unbounded::<()>();
+        let controller =
+            Arc::new(Controller::new(informer(&script)).workers(2).reconcile_on(requests).reconcile_all_on(signals));
+        let log = Arc::new(Log::default());
+        let run = |stop: CancellationToken| {
+            let (controller, log) = (controller.clone(), log.clone());
+            tokio::spawn(async move { controller.run_until(Arc::new(Logging(log)), stop).await })
+        };
+        let total = |log: &Log| (0..3).map(|i| log.count(&format!("t{i}"))).sum::<usize>();
+
+        let stop = CancellationToken::new();
+        let running = run(stop.clone());
+        eventually("the initial reconciles", || total(&log) == 3).await;
+        request.unbounded_send(ObjectRef::new(Some("ns"), "t1")).expect("open");
+        // A key the cache does not hold is skipped.
+        request.unbounded_send(ObjectRef::new(Some("ns"), "absent")).expect("open");
+        eventually("t1 again", || log.count("t1") == 2).await;
+        signal.unbounded_send(()).expect("open");
+        eventually("every key again", || total(&log) == 7).await;
+        assert_eq!((log.count("t0"), log.count("t1"), log.count("t2")), (2, 3, 2));
+        stop.cancel();
+        running.await.expect("joins").expect("synced");
+
+        // Sent between runs (as between terms of leadership): left in the stream, taken by the
+        // next run (whose start reconciles every cached key anyway, so t2's request may fold
+        // into that reconcile).
+        request.unbounded_send(ObjectRef::new(Some("ns"), "t2")).expect("open");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(taken.load(Ordering::Acquire), 2, "a stopped run takes nothing");
+        let stop = CancellationToken::new();
+        let running = run(stop.clone());
+        eventually("the next run's reconciles", || total(&log) >= 10 && taken.load(Ordering::Acquire) == 3).await;
+        request.unbounded_send(ObjectRef::new(Some("ns"), "t0")).expect("open");
+        eventually("t0 in the next run", || log.count("t0") == 4).await;
+        assert_eq!(log.count("absent"), 0);
+        stop.cancel();
+        running.await.expect("joins").expect("synced");
     }
 }
