@@ -143,7 +143,7 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_default()
 }
 
-/// A synchronous handler, run on the [`HandlerPool`].
+/// A synchronous handler, run on the process's handler pool (`handler_pool`).
 pub struct SyncListener<K> {
     core: ListenerCore,
     name: String,

@@ -10,7 +10,7 @@
 //! - [`processor`], [`listener`], [`handler_pool`], [`subscription`] and [`handler`]: one
 //!   queue per handler (or subscriber), synchronous handlers on a small shared pool of
 //!   threads, async ones on tasks, so none waits for another.
-//! - [`watcher`]: list and watch as a stream of events, without a cache (and
+//! - [`watcher`](mod@watcher): list and watch as a stream of events, without a cache (and
 //!   [`watcher::reflect`] to keep a store from one).
 //! - [`lister`] and [`selector`]: typed reads of the cache, by namespace, label or index.
 //! - [`factory`]: one informer per type, started and synced together.

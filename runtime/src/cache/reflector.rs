@@ -2,7 +2,7 @@
 //!
 //! The algorithm is client-go's (`tools/cache/reflector.go`):
 //!
-//! - **List** at a resourceVersion chosen by [`State::list_version`]: `"0"` the first time
+//! - **List** at a resourceVersion chosen by `State::list_version`: `"0"` the first time
 //!   (served from the API server's watch cache), the last version seen on later relists (at
 //!   least as fresh, never back in time), and `""` (a consistent read from etcd) after a 410
 //!   Gone or a "too large resource version" answer. Pages of 500 objects, following continue
@@ -32,7 +32,7 @@
 //!
 //! What the reflector learns goes to a [`ReflectorSink`]: the informer's [`DeltaFifo`] (the
 //! reflector holds no store: bookmarks travel through the FIFO as progress marks), or the
-//! channel behind [`watcher`](super::watcher).
+//! channel behind [`watcher`](mod@super::watcher).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -83,7 +83,7 @@ pub enum ExecError {
         /// The time it had.
         timeout: Duration,
     },
-    /// The program printed more than [`MAX_EXEC_OUTPUT`] bytes and was killed.
+    /// The program printed more than `MAX_EXEC_OUTPUT` (1 MiB) bytes and was killed.
     #[error("exec plugin {command:?} printed more than {limit} bytes and was killed")]
     TooMuchOutput {
         /// The program.
@@ -216,8 +216,8 @@ impl ExecProvider {
         }
     }
 
-    /// Kills the plugin after `timeout` instead of [`DEFAULT_EXEC_TIMEOUT`] (or
-    /// [`INTERACTIVE_EXEC_TIMEOUT`] when it has a terminal).
+    /// Kills the plugin after `timeout` instead of `DEFAULT_EXEC_TIMEOUT` (or
+    /// `INTERACTIVE_EXEC_TIMEOUT` when it has a terminal).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self

@@ -6,7 +6,7 @@
 //! - [`runner`]: the [`Controller`]: a primary informer, owned children and watched objects
 //!   mapped to keys, N workers reconciling the cache's current object, backoff on errors,
 //!   graceful shutdown;
-//! - [`finalizer`]: cleanup before deletion, with finalizers added and removed safely;
+//! - [`finalizer`](mod@finalizer): cleanup before deletion, with finalizers added and removed safely;
 //! - [`object_ref`]: [`ObjectRef`] and owner-reference helpers; [`action`]: [`Action`].
 
 pub mod action;

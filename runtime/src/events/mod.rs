@@ -1,7 +1,7 @@
 //! An event recorder on `events.k8s.io/v1` (client-go's `tools/events`): what a controller did,
 //! for the people looking at the objects it did it to.
 //!
-//! - [`reference`]: what users record ([`EventRecord`]): the object regarded and a related
+//! - [`reference`](mod@reference): what users record ([`EventRecord`]): the object regarded and a related
 //!   one, type, reason, action and note;
 //! - [`object`]: the Event object written for a record (names, the API's length limits);
 //! - [`series`]: identical records within the series window become one Event whose

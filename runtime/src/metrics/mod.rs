@@ -8,7 +8,7 @@
 //!   `Controller::queue_metrics` or `WorkQueue::with_parts`;
 //! - [`InformerMetrics`]: a snapshot of an informer, read when metrics are scraped.
 //!
-//! With the `prometheus` feature, [`prometheus::KubegenMetrics`] implements all three on a
+//! With the `prometheus` feature, `prometheus::KubegenMetrics` implements all three on a
 //! `prometheus-client` registry.
 
 use std::time::Duration;

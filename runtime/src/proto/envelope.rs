@@ -13,7 +13,7 @@ pub const MAGIC: [u8; 4] = *b"k8s\0";
 /// The media type of protobuf bodies.
 pub const CONTENT_TYPE: &str = "application/vnd.kubernetes.protobuf";
 
-/// The media type of protobuf watch streams (frames of [`super::watch_frame`]).
+/// The media type of protobuf watch streams (frames of `proto::watch_frame`).
 pub const WATCH_CONTENT_TYPE: &str = "application/vnd.kubernetes.protobuf;stream=watch";
 
 /// A decoded envelope: the object's type and its still-encoded message.

@@ -3,7 +3,7 @@
 //! serde_json gives no length hint, so a decoded `Vec` grows by doubling from four elements and
 //! keeps the slack: a Pod's one `Container` sits in room for four, 1.3 KB of nothing per cached
 //! Pod. Generated models decode every array field through these functions (through
-//! [`OptionVecSeed`] in `struct_decode`; the runtime's own types with `deserialize_with`), which
+//! `OptionVecSeed` in `struct_decode`; the runtime's own types with `deserialize_with`), which
 //! shrink the vector once it is complete: one `realloc` that glibc does in place, and the field
 //! stays a plain `Vec<T>` for users.
 
