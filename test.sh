@@ -5,8 +5,8 @@
 #
 # Builds kube-apiserver, etcd and a fake kubelet from Go modules the first time (cached under
 # ~/.cache/kubegen, about 10 minutes cold on two cores), then checks formatting, that
-# generated/ matches the generator, clippy, every test (unit, golden, end-to-end against the
-# real API server), and that the generated crate builds feature by feature.
+# generated/ matches the generator, clippy, the docs, every test (unit, golden, end-to-end
+# against the real API server), and that the generated crate builds feature by feature.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -32,6 +32,9 @@ scripts/protofields.sh --check
 
 step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "rustdoc: the library crates' docs build without warnings (broken or private links)"
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --all-features -p kubegen -p kubegen-runtime
 
 step "tests"
 cargo test --workspace

@@ -8,7 +8,7 @@
 //! | `string` / `byte` / `date-time` | `String` / `ByteString` (base64) / `Time` |
 //! | `x-kubernetes-int-or-string`, `format: int-or-string` | `IntOrString` |
 //! | `type` arrays (other generators): with `null` / `[integer, string]` / `[number, string]`, `[integer, number, string]` / other mixes | optional / `IntOrString` / `Quantity` / `serde_json::Value` |
-//! | `string` with `enum` | a string enum with a catch-all variant (custom resources; Kubernetes' own types keep `String`, see [`typed_enums`]) |
+//! | `string` with `enum` | a string enum with a catch-all variant (custom resources; Kubernetes' own types keep `String`, see `typed_enums`) |
 //! | `array` | `Vec` |
 //! | `object` with `additionalProperties` | `BTreeMap<String, _>` |
 //! | `object` with `properties` | a struct (nested schemas become named types) |
