@@ -1,12 +1,17 @@
 //! The runtime's metrics in Prometheus text format (feature `prometheus`), scraped over HTTP
-//! from a test endpoint while a client, an informer and a workqueue work against a real API
-//! server: requests by verb and code, the informer's lists and store size, the queue's adds.
+//! from a test endpoint while a client, an informer, a workqueue and a controller work against
+//! a real API server: requests by verb and code, the informer's lists and store size, the
+//! queue's adds, the reconciles by result.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use kubegen_api::SharedInformerFactory;
 use kubegen_api::core_v1::ConfigMap;
 use kubegen_runtime::cache::FactoryOptions;
 use kubegen_runtime::client::params::PostParams;
-use kubegen_runtime::controller::{WorkQueue, default_rate_limiter};
+use kubegen_runtime::controller::{Action, Controller, WorkQueue, default_rate_limiter};
 use kubegen_runtime::metrics::prometheus::KubegenMetrics;
 use kubegen_runtime::{Api, Client, ObjectMeta};
 use kubegen_tests::ControlPlane;
@@ -53,7 +58,7 @@ fn sample(scrape: &str, series: &str) -> Option<f64> {
 }
 
 #[tokio::test]
-async fn client_informer_and_workqueue_metrics_are_scraped_in_prometheus_text_format() {
+async fn client_informer_workqueue_and_controller_metrics_are_scraped_in_prometheus_text_format() {
     kubegen_tests::init_tracing();
     let cp = ControlPlane::shared().expect("control plane");
     let ns = cp.fresh_namespace("metrics").await.expect("namespace");
@@ -88,6 +93,32 @@ async fn client_informer_and_workqueue_metrics_are_scraped_in_prometheus_text_fo
     let taken = queue.get().await.expect("an item");
     queue.done(&taken);
 
+    // A controller on the same cache: "b" asks to be requeued (in an hour), the others are done.
+    let reconciled = Arc::new(AtomicUsize::new(0));
+    let all_reconciled = {
+        let reconciled = reconciled.clone();
+        async move {
+            while reconciled.load(Ordering::Acquire) < 3 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    };
+    Controller::new(informer.clone())
+        .reconcile_metrics(metrics.controller("configmaps"))
+        .run(
+            |config_map: Arc<ConfigMap>, reconciled: Arc<AtomicUsize>| async move {
+                reconciled.fetch_add(1, Ordering::AcqRel);
+                Ok::<_, std::convert::Infallible>(match config_map.metadata.name() {
+                    "b" => Action::requeue(Duration::from_secs(3600)),
+                    _ => Action::await_change(),
+                })
+            },
+            reconciled,
+            all_reconciled,
+        )
+        .await
+        .expect("synced");
+
     let scrape = scrape(&serve(registry).await).await;
     let expect = |series: &str, value: f64| {
         assert_eq!(sample(&scrape, series), Some(value), "{series} in\n{scrape}");
@@ -102,6 +133,10 @@ async fn client_informer_and_workqueue_metrics_are_scraped_in_prometheus_text_fo
     expect(r#"kubegen_workqueue_adds_total{name="configsets"}"#, 4.0);
     expect(r#"kubegen_workqueue_depth{name="configsets"}"#, 2.0);
     expect(r#"kubegen_workqueue_work_duration_seconds_count{name="configsets"}"#, 1.0);
+    expect(r#"kubegen_controller_reconciles_total{controller="configmaps",result="success"}"#, 2.0);
+    expect(r#"kubegen_controller_reconciles_total{controller="configmaps",result="requeue"}"#, 1.0);
+    expect(r#"kubegen_controller_reconcile_duration_seconds_count{controller="configmaps"}"#, 3.0);
+    expect(r#"kubegen_controller_active_workers{controller="configmaps"}"#, 0.0);
     let latency = sample(&scrape, r#"kubegen_rest_client_request_duration_seconds_count{verb="GET"}"#);
     assert!(latency.is_some_and(|count| count >= 2.0), "list and get latencies: {latency:?}");
     factory.shutdown().await;

@@ -5,7 +5,7 @@
 //!   limiters;
 //! - [`runner`]: the [`Controller`]: a primary informer, owned children and watched objects
 //!   mapped to keys, N workers reconciling the cache's current object, backoff on errors,
-//!   graceful shutdown;
+//!   graceful shutdown; [`reconcile_metrics`]: what its reconciles measure;
 //! - [`finalizer`](mod@finalizer): cleanup before deletion, with finalizers added and removed safely;
 //! - [`object_ref`]: [`ObjectRef`] and owner-reference helpers; [`action`]: [`Action`].
 
@@ -13,6 +13,7 @@ pub mod action;
 pub mod finalizer;
 pub mod object_ref;
 pub mod rate_limiter;
+pub mod reconcile_metrics;
 pub mod runner;
 pub mod workqueue;
 
@@ -20,5 +21,6 @@ pub use action::Action;
 pub use finalizer::{FinalizerError, FinalizerEvent, finalizer};
 pub use object_ref::{ObjectRef, controller_owner_of, controller_owner_ref, owner_references_of};
 pub use rate_limiter::{ItemExponential, MaxOf, RateLimiter, TokenBucket, default_rate_limiter};
+pub use reconcile_metrics::{ReconcileMetrics, ReconcileResult};
 pub use runner::{Controller, Reconciler, reconciler_fn};
 pub use workqueue::{NoMetrics, QueueMetrics, WorkQueue};

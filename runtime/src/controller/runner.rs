@@ -27,7 +27,7 @@ use std::fmt::Display;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
@@ -37,6 +37,7 @@ use tokio_util::sync::CancellationToken;
 use super::action::Action;
 use super::object_ref::{ObjectRef, controller_owner_of};
 use super::rate_limiter::{RateLimiter, default_rate_limiter};
+use super::reconcile_metrics::{ReconcileMetrics, ReconcileResult};
 use super::workqueue::{NoMetrics, QueueMetrics, WorkQueue};
 use crate::cache::{HandlerFns, SharedIndexInformer, SyncError};
 use crate::resource::{Object, Resource};
@@ -179,6 +180,7 @@ pub struct Controller<K: Resource> {
     workers: usize,
     rate_limiter: Option<LimiterFactory>,
     metrics: Arc<dyn QueueMetrics>,
+    reconcile_metrics: Arc<dyn ReconcileMetrics>,
     resync: Duration,
     triggers: Vec<Trigger>,
 }
@@ -202,6 +204,7 @@ impl<K: Resource> Controller<K> {
             workers: 1,
             rate_limiter: None,
             metrics: Arc::new(NoMetrics),
+            reconcile_metrics: Arc::new(NoMetrics),
             resync: Duration::ZERO,
             triggers: Vec::new(),
         }
@@ -262,6 +265,12 @@ impl<K: Resource> Controller<K> {
     /// Sends the workqueue's measurements to `metrics`.
     pub fn queue_metrics(mut self, metrics: Arc<dyn QueueMetrics>) -> Self {
         self.metrics = metrics;
+        self
+    }
+
+    /// Sends each reconcile's start, result and duration to `metrics`.
+    pub fn reconcile_metrics(mut self, metrics: Arc<dyn ReconcileMetrics>) -> Self {
+        self.reconcile_metrics = metrics;
         self
     }
 
@@ -385,6 +394,7 @@ impl<K: Resource> Controller<K> {
                     gone: gone.clone(),
                     reconciler: reconciler.clone(),
                     stop: stop.clone(),
+                    metrics: self.reconcile_metrics.clone(),
                 };
                 tokio::spawn(worker.run())
             })
@@ -468,9 +478,28 @@ struct Worker<K, R> {
     gone: GoneObjects<K>,
     reconciler: Arc<R>,
     stop: CancellationToken,
+    metrics: Arc<dyn ReconcileMetrics>,
 }
 
 impl<K: Resource, R: Reconciler<K>> Worker<K, R> {
+    /// Runs `reconcile`, timed and reported with its result.
+    async fn measured<E>(
+        &self,
+        reconcile: impl Future<Output = Result<Action, E>>,
+    ) -> std::thread::Result<Result<Action, E>> {
+        let started = Instant::now();
+        self.metrics.started();
+        let outcome = AssertUnwindSafe(reconcile).catch_unwind().await;
+        let result = match &outcome {
+            Ok(Ok(action)) if action.requeue_after().is_some() => ReconcileResult::Requeue,
+            Ok(Ok(_)) => ReconcileResult::Success,
+            Ok(Err(_)) => ReconcileResult::Error,
+            Err(_) => ReconcileResult::Panic,
+        };
+        self.metrics.reconciled(result, started.elapsed());
+        outcome
+    }
+
     async fn run(self) {
         loop {
             let key = tokio::select! {
@@ -489,11 +518,11 @@ impl<K: Resource, R: Reconciler<K>> Worker<K, R> {
     async fn process(&self, key: &ObjectRef) {
         let cached = self.primary.store().get(&key.cache_key());
         let outcome = match cached {
-            Some(object) => AssertUnwindSafe(self.reconciler.reconcile(object)).catch_unwind().await,
+            Some(object) => self.measured(self.reconciler.reconcile(object)).await,
             None => {
                 let last_known = self.gone.lock().unwrap_or_else(PoisonError::into_inner).remove(key);
                 match last_known {
-                    Some(last_known) => AssertUnwindSafe(self.reconciler.deleted(last_known)).catch_unwind().await,
+                    Some(last_known) => self.measured(self.reconciler.deleted(last_known)).await,
                     // Deleted and already reconciled as gone (or never seen): nothing to do.
                     None => {
                         self.queue.forget(key);
@@ -816,5 +845,65 @@ mod tests {
         assert_eq!(log.count("absent"), 0);
         stop.cancel();
         running.await.expect("joins").expect("synced");
+    }
+
+    #[derive(Default)]
+    struct Recorded {
+        results: Mutex<Vec<ReconcileResult>>,
+        started: AtomicUsize,
+    }
+
+    impl ReconcileMetrics for Recorded {
+        fn reconciled(&self, result: ReconcileResult, _took: Duration) {
+            self.results.lock().expect("lock").push(result);
+        }
+        fn started(&self) {
+            self.started.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reconcile_metrics_see_each_start_and_each_result() {
+        let script = Scripted::default();
+        let names = ["fine", "again", "fails", "panics"];
+        script.list(Ok(list(
+            10,
+            names.iter().enumerate().map(|(i, n)| thing("ns", n, i as u64 + 1, "")).collect(),
+            None,
+        )));
+        script.watch(Vec::new(), End::Hang);
+        let recorded = Arc::new(Recorded::default());
+        let stop = CancellationToken::new();
+        let running = tokio::spawn({
+            let (recorded, stop) = (recorded.clone(), stop.clone());
+            async move {
+                Controller::new(informer(&script))
+                    .workers(2)
+                    .reconcile_metrics(recorded)
+                    // Retries come after a minute: one reconcile of each key in this test.
+                    .rate_limiter(|| Box::new(ItemExponential::new(Duration::from_secs(60), Duration::from_secs(60))))
+                    .run(
+                        |object: Arc<Thing>, _: Arc<()>| async move {
+                            match object.metadata.name() {
+                                "again" => Ok(Action::requeue(Duration::from_secs(60))),
+                                "fails" => Err("no".to_owned()),
+                                "panics" => panic!("the reconcile panics"),
+                                _ => Ok(Action::await_change()),
+                            }
+                        },
+                        Arc::new(()),
+                        stop.cancelled_owned(),
+                    )
+                    .await
+            }
+        });
+        eventually("four reconciles", || recorded.results.lock().expect("lock").len() == 4).await;
+        stop.cancel();
+        running.await.expect("joins").expect("synced");
+        let mut results = recorded.results.lock().expect("lock").clone();
+        results.sort_by_key(|result| result.as_str());
+        use ReconcileResult::*;
+        assert_eq!(results, [Error, Panic, Requeue, Success]);
+        assert_eq!(recorded.started.load(Ordering::Acquire), 4, "each reconcile started once");
     }
 }

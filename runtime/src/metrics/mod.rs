@@ -6,15 +6,17 @@
 //!   the client's rate limiter; set with [`Client::with_metrics`](crate::Client::with_metrics);
 //! - [`QueueMetrics`]: a workqueue's adds, depth, queue and work durations, retries; set with
 //!   `Controller::queue_metrics` or `WorkQueue::with_parts`;
-//! - [`InformerMetrics`]: a snapshot of an informer, read when metrics are scraped.
+//! - [`InformerMetrics`]: a snapshot of an informer, read when metrics are scraped;
+//! - [`ReconcileMetrics`]: a controller's reconciles (result, duration) and busy workers; set
+//!   with `Controller::reconcile_metrics`.
 //!
-//! With the `prometheus` feature, `prometheus::KubegenMetrics` implements all three on a
+//! With the `prometheus` feature, `prometheus::KubegenMetrics` implements all four on a
 //! `prometheus-client` registry.
 
 use std::time::Duration;
 
 use crate::cache::{InformerStats, SharedIndexInformer};
-pub use crate::controller::QueueMetrics;
+pub use crate::controller::{QueueMetrics, ReconcileMetrics, ReconcileResult};
 
 #[cfg(feature = "prometheus")]
 pub mod prometheus;

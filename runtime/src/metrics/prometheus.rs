@@ -12,6 +12,9 @@
 //! | `workqueue_queue_duration_seconds`, `workqueue_work_duration_seconds` | name | workqueue |
 //! | `informer_lists_total`, `informer_relists_total`, `informer_failures_total`, `informer_watches_total`, `informer_watch_events_total` | informer | informer, read at scrape |
 //! | `informer_store_objects`, `informer_handler_backlog` | informer | informer, read at scrape |
+//! | `controller_reconciles_total` | controller, result (`success`, `requeue`, `error`, `panic`) | controller |
+//! | `controller_reconcile_duration_seconds` | controller | controller |
+//! | `controller_active_workers` | controller | controller |
 //!
 //! A `/metrics` handler encodes the registry with `prometheus_client::encoding::text::encode`.
 
@@ -28,6 +31,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use super::{ClientMetrics, InformerMetrics, QueueMetrics};
+use crate::controller::{ReconcileMetrics, ReconcileResult};
 
 type Labels = Vec<(&'static str, String)>;
 type HistogramFamily = Family<Labels, Histogram, fn() -> Histogram>;
@@ -52,6 +56,9 @@ pub struct KubegenMetrics {
     queue_depth: Family<Labels, Gauge>,
     queue_duration: HistogramFamily,
     work_duration: HistogramFamily,
+    reconciles: Family<Labels, Counter>,
+    reconcile_duration: HistogramFamily,
+    active_workers: Family<Labels, Gauge>,
     informers: Arc<Informers>,
 }
 
@@ -67,6 +74,9 @@ impl KubegenMetrics {
             queue_depth: Family::default(),
             queue_duration: histogram_family(),
             work_duration: histogram_family(),
+            reconciles: Family::default(),
+            reconcile_duration: histogram_family(),
+            active_workers: Family::default(),
             informers: Arc::default(),
         };
         let registry = registry.sub_registry_with_prefix("kubegen");
@@ -94,6 +104,13 @@ impl KubegenMetrics {
             "Time items of a workqueue were processed",
             metrics.work_duration.clone(),
         );
+        registry.register("controller_reconciles", "Reconciles by result", metrics.reconciles.clone());
+        registry.register(
+            "controller_reconcile_duration_seconds",
+            "Time reconciles took",
+            metrics.reconcile_duration.clone(),
+        );
+        registry.register("controller_active_workers", "Workers in a reconcile", metrics.active_workers.clone());
         registry.register_collector(Box::new(metrics.informers.clone()));
         metrics
     }
@@ -106,6 +123,11 @@ impl KubegenMetrics {
     /// The metrics of the workqueue called `name`: pass to `Controller::queue_metrics`.
     pub fn workqueue(&self, name: &str) -> Arc<dyn QueueMetrics> {
         Arc::new(QueueRecorder { labels: vec![("name", name.to_owned())], metrics: self.clone() })
+    }
+
+    /// The metrics of the controller called `name`: pass to `Controller::reconcile_metrics`.
+    pub fn controller(&self, name: &str) -> Arc<dyn ReconcileMetrics> {
+        Arc::new(ReconcileRecorder { name: name.to_owned(), metrics: self.clone() })
     }
 
     /// Reports `informer`'s state at every scrape, labelled with its name.
@@ -151,6 +173,26 @@ impl QueueMetrics for QueueRecorder {
 
     fn retried(&self) {
         self.metrics.queue_retries.get_or_create(&self.labels).inc();
+    }
+}
+
+/// One controller's metrics.
+struct ReconcileRecorder {
+    name: String,
+    metrics: KubegenMetrics,
+}
+
+impl ReconcileMetrics for ReconcileRecorder {
+    fn started(&self) {
+        self.metrics.active_workers.get_or_create(&vec![("controller", self.name.clone())]).inc();
+    }
+
+    fn reconciled(&self, result: ReconcileResult, took: Duration) {
+        let labels = vec![("controller", self.name.clone())];
+        self.metrics.active_workers.get_or_create(&labels).dec();
+        self.metrics.reconcile_duration.get_or_create(&labels).observe(took.as_secs_f64());
+        let labels = vec![("controller", self.name.clone()), ("result", result.as_str().to_owned())];
+        self.metrics.reconciles.get_or_create(&labels).inc();
     }
 }
 
@@ -224,7 +266,7 @@ mod tests {
     use prometheus_client::encoding::text::encode;
 
     #[test]
-    fn client_and_queue_metrics_appear_in_the_text_format() {
+    fn client_queue_and_controller_metrics_appear_in_the_text_format() {
         let mut registry = Registry::default();
         let metrics = KubegenMetrics::register(&mut registry);
         metrics.client().request("GET", Some(200), Duration::from_millis(3));
@@ -234,6 +276,13 @@ mod tests {
         queue.added();
         queue.depth(4);
         queue.retried();
+        let controller = metrics.controller("configsets");
+        for _ in 0..4 {
+            controller.started();
+        }
+        controller.reconciled(ReconcileResult::Requeue, Duration::from_millis(2));
+        controller.reconciled(ReconcileResult::Error, Duration::from_millis(2));
+        controller.reconciled(ReconcileResult::Error, Duration::from_millis(2));
         let mut text = String::new();
         encode(&mut text, &registry).expect("encodes");
         for line in [
@@ -244,6 +293,10 @@ mod tests {
             r#"kubegen_workqueue_adds_total{name="sets"} 1"#,
             r#"kubegen_workqueue_depth{name="sets"} 4"#,
             r#"kubegen_workqueue_retries_total{name="sets"} 1"#,
+            r#"kubegen_controller_reconciles_total{controller="configsets",result="requeue"} 1"#,
+            r#"kubegen_controller_reconciles_total{controller="configsets",result="error"} 2"#,
+            r#"kubegen_controller_reconcile_duration_seconds_count{controller="configsets"} 3"#,
+            r#"kubegen_controller_active_workers{controller="configsets"} 1"#,
         ] {
             assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
         }
