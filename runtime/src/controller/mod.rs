@@ -7,11 +7,13 @@
 //!   mapped to keys, N workers reconciling the cache's current object, backoff on errors,
 //!   graceful shutdown; [`reconcile_metrics`]: what its reconciles measure;
 //! - [`finalizer`](mod@finalizer): cleanup before deletion, with finalizers added and removed safely;
-//! - [`object_ref`]: [`ObjectRef`] and owner-reference helpers; [`action`]: [`Action`].
+//! - [`object_ref`]: [`ObjectRef`] and owner-reference helpers; [`action`]: [`Action`];
+//! - [`predicates`]: which updates of a primary are worth a reconcile.
 
 pub mod action;
 pub mod finalizer;
 pub mod object_ref;
+pub mod predicates;
 pub mod rate_limiter;
 pub mod reconcile_metrics;
 pub mod runner;

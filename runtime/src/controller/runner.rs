@@ -99,6 +99,9 @@ type LimiterFactory = Arc<dyn Fn() -> Box<dyn RateLimiter<ObjectRef>> + Send + S
 /// Gone primaries by key, with their last state.
 type GoneObjects<K> = Arc<Mutex<HashMap<ObjectRef, Arc<K>>>>;
 
+/// Says whether an update of a primary (old, new) is worth a reconcile.
+type UpdateFilter<K> = Arc<dyn Fn(&K, &K) -> bool + Send + Sync>;
+
 /// What an external trigger asks for.
 enum Request {
     /// Reconcile this primary.
@@ -183,6 +186,7 @@ pub struct Controller<K: Resource> {
     reconcile_metrics: Arc<dyn ReconcileMetrics>,
     resync: Duration,
     triggers: Vec<Trigger>,
+    update_filters: Vec<UpdateFilter<K>>,
 }
 
 impl<K: Resource> std::fmt::Debug for Controller<K> {
@@ -207,6 +211,7 @@ impl<K: Resource> Controller<K> {
             reconcile_metrics: Arc::new(NoMetrics),
             resync: Duration::ZERO,
             triggers: Vec::new(),
+            update_filters: Vec::new(),
         }
     }
 
@@ -246,6 +251,20 @@ impl<K: Resource> Controller<K> {
     /// are; each key is queued once however often it is signalled before a worker takes it.
     pub fn reconcile_all_on(mut self, signals: impl Stream<Item = ()> + Send + 'static) -> Self {
         self.triggers.push(Arc::new(tokio::sync::Mutex::new(signals.map(|()| Request::All).boxed())));
+        self
+    }
+
+    /// Reconciles an update of a primary only when `changed(old, new)` says it matters (with
+    /// several filters, when any does); see [`predicates`](super::predicates), for example
+    /// `.filter_updates(generation_changed)` to ignore the controller's own status writes.
+    /// Additions, deletions, resyncs, owned and watched objects and triggers are not
+    /// filtered. Called as [`watches`](Self::watches)' mapping is: it must be quick.
+    ///
+    /// With the [`finalizer`](super::finalizer()) helper, which adds its finalizer and then waits
+    /// for that update, let finalizer changes through too:
+    /// `.filter_updates(generation_changed).filter_updates(finalizers_changed)`.
+    pub fn filter_updates(mut self, changed: impl Fn(&K, &K) -> bool + Send + Sync + 'static) -> Self {
+        self.update_filters.push(Arc::new(changed));
         self
     }
 
@@ -362,7 +381,7 @@ impl<K: Resource> Controller<K> {
         let queue = WorkQueue::with_parts(limiter, self.metrics.clone());
         let gone: GoneObjects<K> = Arc::new(Mutex::new(HashMap::new()));
         let mut disconnects = Vec::new();
-        let primary = primary_source(self.primary.clone(), gone.clone(), self.resync);
+        let primary = primary_source(self.primary.clone(), gone.clone(), self.resync, self.update_filters.clone());
         let mut waits = Vec::new();
         for source in std::iter::once(&primary).chain(&self.sources) {
             let wait = (source.wait)();
@@ -414,7 +433,12 @@ impl<K: Resource> Controller<K> {
 
 /// The primary informer as a source: every change enqueues the object itself; a deletion
 /// also remembers the last state, for the reconcile of the gone object.
-fn primary_source<K: Resource>(informer: SharedIndexInformer<K>, gone: GoneObjects<K>, resync: Duration) -> Source {
+fn primary_source<K: Resource>(
+    informer: SharedIndexInformer<K>,
+    gone: GoneObjects<K>,
+    resync: Duration,
+    filters: Vec<UpdateFilter<K>>,
+) -> Source {
     let (starting, waiting) = (informer.clone(), informer.clone());
     Source {
         name: informer.name().to_owned(),
@@ -425,10 +449,16 @@ fn primary_source<K: Resource>(informer: SharedIndexInformer<K>, gone: GoneObjec
         }),
         connect: Box::new(move |queue| {
             let (add_queue, update_queue, delete_queue) = (queue.clone(), queue.clone(), queue);
-            let gone = gone.clone();
+            let (gone, filters) = (gone.clone(), filters.clone());
             let handler = HandlerFns::new()
                 .on_add(move |object: &Arc<K>, _| add_queue.add(ObjectRef::from_object(object.as_ref())))
-                .on_update(move |_, new: &Arc<K>| update_queue.add(ObjectRef::from_object(new.as_ref())))
+                .on_update(move |old: &Arc<K>, new: &Arc<K>| {
+                    // A resync replays the cached object as both old and new: never filtered.
+                    let resync = Arc::ptr_eq(old, new);
+                    if resync || filters.is_empty() || filters.iter().any(|changed| changed(old, new)) {
+                        update_queue.add(ObjectRef::from_object(new.as_ref()));
+                    }
+                })
                 .on_delete(move |deleted| {
                     let key = ObjectRef::from_object(deleted.object().as_ref());
                     gone.lock().unwrap_or_else(PoisonError::into_inner).insert(key.clone(), deleted.object().clone());
@@ -905,5 +935,104 @@ mod tests {
         use ReconcileResult::*;
         assert_eq!(results, [Error, Panic, Requeue, Success]);
         assert_eq!(recorded.started.load(Ordering::Acquire), 4, "each reconcile started once");
+    }
+
+    #[derive(Default)]
+    struct CountedAdds(AtomicUsize);
+
+    impl QueueMetrics for CountedAdds {
+        fn added(&self) {
+            self.0.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn filtered_updates_queue_nothing() {
+        let with_generation = |version: u64, generation: i64, value: &str| {
+            let mut object = thing("ns", "a", version, value);
+            object.metadata.generation = Some(generation);
+            object
+        };
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![with_generation(5, 1, "a0"), thing("ns", "b", 6, "b0")], None)));
+        script.watch(
+            vec![
+                // A status write: the generation stays.
+                WatchEvent::Modified(with_generation(11, 1, "a-status")),
+                // No generation: always a change.
+                WatchEvent::Modified(thing("ns", "b", 12, "b1")),
+                // A spec change.
+                WatchEvent::Modified(with_generation(13, 2, "a-spec")),
+            ],
+            End::Hang,
+        );
+        let adds = Arc::new(CountedAdds::default());
+        let log = Arc::new(Log::default());
+        let stop = CancellationToken::new();
+        let running = tokio::spawn({
+            let (adds, log, stop) = (adds.clone(), log.clone(), stop.clone());
+            async move {
+                Controller::new(informer(&script))
+                    .queue_metrics(adds)
+                    .filter_updates(super::super::predicates::generation_changed)
+                    .run_until(Arc::new(Logging(log)), stop)
+                    .await
+            }
+        });
+        let saw = |value: &str| log.calls().iter().any(|(_, seen, _)| seen == value);
+        eventually("the spec change and b's change", || saw("a-spec") && saw("b1")).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // a and b listed, b1 and a-spec: the status write queued nothing.
+        assert_eq!(adds.0.load(Ordering::Acquire), 4);
+        stop.cancel();
+        running.await.expect("joins").expect("synced");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn resyncs_pass_any_update_filter() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![thing("ns", "a", 5, "a0")], None)));
+        script.watch(Vec::new(), End::Hang);
+        let adds = Arc::new(CountedAdds::default());
+        let stop = CancellationToken::new();
+        let running = tokio::spawn({
+            let (adds, stop) = (adds.clone(), stop.clone());
+            async move {
+                Controller::new(informer(&script))
+                    .queue_metrics(adds)
+                    .filter_updates(|_, _| false)
+                    .resync(Duration::from_secs(1))
+                    .run_until(Arc::new(Logging(Arc::default())), stop)
+                    .await
+            }
+        });
+        // The list's add, then a resync's replay of the unchanged object.
+        eventually("a resync", || adds.0.load(Ordering::Acquire) >= 2).await;
+        stop.cancel();
+        running.await.expect("joins").expect("synced");
+    }
+
+    #[test]
+    fn predicates_compare_generations_labels_annotations_and_finalizers() {
+        use super::super::predicates::*;
+        let base = thing("ns", "a", 1, "");
+        let mut generation_1 = base.clone();
+        generation_1.metadata.generation = Some(1);
+        let mut generation_2 = generation_1.clone();
+        generation_2.metadata.generation = Some(2);
+        assert!(!generation_changed(&generation_1, &generation_1));
+        assert!(generation_changed(&generation_1, &generation_2));
+        assert!(generation_changed(&base, &base), "no generation: always a change");
+        let mut deleting = generation_1.clone();
+        deleting.metadata.deletion_timestamp = Some(crate::types::Time::default());
+        assert!(generation_changed(&generation_1, &deleting), "the deletion started");
+        let mut labelled = base.clone();
+        labelled.metadata.labels =
+            Some([(crate::types::Str::from("app"), crate::types::Str::from("web"))].into_iter().collect());
+        assert!(labels_changed(&base, &labelled) && !labels_changed(&labelled, &labelled));
+        assert!(!annotations_changed(&base, &labelled));
+        let mut finalized = base.clone();
+        finalized.metadata.finalizers = Some(vec!["example.com/cleanup".into()]);
+        assert!(finalizers_changed(&base, &finalized) && !finalizers_changed(&finalized, &finalized));
     }
 }
