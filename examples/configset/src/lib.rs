@@ -28,6 +28,7 @@ use kubegen_api::core_v1::ConfigMap;
 use kubegen_api::events_v1::Event;
 use kubegen_runtime::cache::{LabelSelector, SharedIndexInformer, SharedInformerFactory};
 use kubegen_runtime::client::params::{DeleteParams, Patch, PatchParams, PostParams};
+use kubegen_runtime::controller::predicates::{finalizers_changed, generation_changed};
 use kubegen_runtime::controller::{
     Action, Controller, FinalizerError, FinalizerEvent, ObjectRef, controller_owner_ref, finalizer, reconciler_fn,
 };
@@ -117,7 +118,23 @@ pub async fn run(
     let sets = configset_api::SharedInformerFactory::from(factory.clone()).example_kubegen_dev_v1().config_sets();
     let config_maps = kubegen_api::SharedInformerFactory::from(factory).core_v1().config_maps();
     let context = Context::new(client, config_maps.clone());
-    Controller::new(sets).owns(config_maps).workers(workers).run(reconcile, context, shutdown).await
+    controller(sets, config_maps, workers).run(reconcile, context, shutdown).await
+}
+
+/// The controller of `sets`, owning `config_maps`: a ConfigSet is reconciled when its spec
+/// changes (not at its own status writes), when it starts being deleted, when its finalizer
+/// comes or goes (the finalizer helper waits for that change), and when one of its ConfigMaps
+/// changes.
+fn controller(
+    sets: SharedIndexInformer<ConfigSet>,
+    config_maps: SharedIndexInformer<ConfigMap>,
+    workers: usize,
+) -> Controller<ConfigSet> {
+    Controller::new(sets)
+        .owns(config_maps)
+        .filter_updates(generation_changed)
+        .filter_updates(finalizers_changed)
+        .workers(workers)
 }
 
 /// Runs the controller as one of several replicas: it reconciles only while `elector` leads
@@ -132,9 +149,7 @@ pub async fn run_replica(
     let sets = configset_api::SharedInformerFactory::from(factory.clone()).example_kubegen_dev_v1().config_sets();
     let config_maps = kubegen_api::SharedInformerFactory::from(factory).core_v1().config_maps();
     let context = Context::new(client, config_maps.clone());
-    Controller::new(sets)
-        .owns(config_maps)
-        .workers(workers)
+    controller(sets, config_maps, workers)
         .run_with_leader_election(elector, reconciler_fn(reconcile, context), shutdown)
         .await;
 }
