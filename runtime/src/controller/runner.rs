@@ -90,6 +90,9 @@ where
 /// Unregisters a handler.
 type Disconnect = Box<dyn FnOnce() + Send>;
 
+/// Waits for an informer's first list, at most the given time if any.
+type Wait = Box<dyn Fn(Option<Duration>) -> BoxFuture<'static, Result<(), SyncError>> + Send + Sync>;
+
 /// Registers the handler that feeds the queue (once per run, or per term of leadership).
 type Connect = Box<dyn Fn(WorkQueue<ObjectRef>) -> Disconnect + Send + Sync>;
 
@@ -128,11 +131,24 @@ where
     FnReconciler { reconcile, context }
 }
 
+/// Waits until `informer` synced, at most `timeout` if given.
+fn wait_for<K: Object>(
+    informer: SharedIndexInformer<K>,
+    timeout: Option<Duration>,
+) -> BoxFuture<'static, Result<(), SyncError>> {
+    Box::pin(async move {
+        match timeout {
+            Some(timeout) => informer.wait_for_sync_timeout(timeout).await,
+            None => informer.wait_for_sync().await,
+        }
+    })
+}
+
 /// An informer the controller watches, type-erased.
 struct Source {
     name: String,
     start: Box<dyn Fn() + Send + Sync>,
-    wait: Box<dyn Fn() -> BoxFuture<'static, Result<(), SyncError>> + Send + Sync>,
+    wait: Wait,
     connect: Connect,
 }
 
@@ -144,10 +160,7 @@ fn source<C: Object>(
     Source {
         name: informer.name().to_owned(),
         start: Box::new(move || starting.start()),
-        wait: Box::new(move || {
-            let informer = waiting.clone();
-            Box::pin(async move { informer.wait_for_sync().await })
-        }),
+        wait: Box::new(move |timeout| wait_for(waiting.clone(), timeout)),
         connect: {
             let map = Arc::new(map);
             Box::new(move |queue| {
@@ -185,6 +198,7 @@ pub struct Controller<K: Resource> {
     metrics: Arc<dyn QueueMetrics>,
     reconcile_metrics: Arc<dyn ReconcileMetrics>,
     resync: Duration,
+    sync_timeout: Option<Duration>,
     triggers: Vec<Trigger>,
     update_filters: Vec<UpdateFilter<K>>,
 }
@@ -210,6 +224,7 @@ impl<K: Resource> Controller<K> {
             metrics: Arc::new(NoMetrics),
             reconcile_metrics: Arc::new(NoMetrics),
             resync: Duration::ZERO,
+            sync_timeout: None,
             triggers: Vec::new(),
             update_filters: Vec::new(),
         }
@@ -290,6 +305,16 @@ impl<K: Resource> Controller<K> {
     /// Sends each reconcile's start, result and duration to `metrics`.
     pub fn reconcile_metrics(mut self, metrics: Arc<dyn ReconcileMetrics>) -> Self {
         self.reconcile_metrics = metrics;
+        self
+    }
+
+    /// Gives up when the caches have not synced within `timeout` (controller-runtime's
+    /// `CacheSyncTimeout`): the run returns [`SyncError::Timeout`] naming the informer and its
+    /// last error, rather than waiting for as long as the server keeps failing. Without it the
+    /// run waits until the caches sync (errors a retry cannot fix, 401, 403, 404 and 405, end
+    /// the wait either way).
+    pub fn sync_timeout(mut self, timeout: Duration) -> Self {
+        self.sync_timeout = Some(timeout);
         self
     }
 
@@ -384,7 +409,7 @@ impl<K: Resource> Controller<K> {
         let primary = primary_source(self.primary.clone(), gone.clone(), self.resync, self.update_filters.clone());
         let mut waits = Vec::new();
         for source in std::iter::once(&primary).chain(&self.sources) {
-            let wait = (source.wait)();
+            let wait = (source.wait)(self.sync_timeout);
             (source.start)();
             disconnects.push((source.connect)(queue.clone()));
             waits.push(wait);
@@ -443,10 +468,7 @@ fn primary_source<K: Resource>(
     Source {
         name: informer.name().to_owned(),
         start: Box::new(move || starting.start()),
-        wait: Box::new(move || {
-            let informer = waiting.clone();
-            Box::pin(async move { informer.wait_for_sync().await })
-        }),
+        wait: Box::new(move |timeout| wait_for(waiting.clone(), timeout)),
         connect: Box::new(move |queue| {
             let (add_queue, update_queue, delete_queue) = (queue.clone(), queue.clone(), queue);
             let (gone, filters) = (gone.clone(), filters.clone());
@@ -1034,5 +1056,24 @@ mod tests {
         let mut finalized = base.clone();
         finalized.metadata.finalizers = Some(vec!["example.com/cleanup".into()]);
         assert!(finalizers_changed(&base, &finalized) && !finalizers_changed(&finalized, &finalized));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn caches_that_do_not_sync_in_the_sync_timeout_end_the_run_with_the_last_error() {
+        // No list is scripted: every list fails with a 503, which the reflector retries.
+        let script = Scripted::default();
+        let log = Arc::new(Log::default());
+        let started = Instant::now();
+        let result = Controller::new(informer(&script))
+            .sync_timeout(Duration::from_millis(300))
+            .run_until(Arc::new(Logging(log.clone())), CancellationToken::new())
+            .await;
+        let Err(SyncError::Timeout { resource, timeout, last_error }) = result else {
+            panic!("a timeout, not {result:?}");
+        };
+        assert_eq!((resource.as_str(), timeout), ("things", Duration::from_millis(300)));
+        assert_eq!(last_error.and_then(|error| error.code()), Some(503));
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(log.calls().is_empty());
     }
 }
