@@ -64,6 +64,7 @@ pub use http::{Http, PatchType, query};
 pub use kubeconfig::CONTEXT as KUBECONFIG_CONTEXT;
 pub use kubelet::Kubelet;
 pub use user::User;
+pub use wait::wait_until;
 pub use watch::{WatchEvent, WatchStream};
 
 /// The field manager the harness uses for server-side apply.

@@ -1,4 +1,5 @@
-//! Polling until a process is ready, noticing when it dies instead.
+//! Polling until a process is ready, noticing when it dies instead; and [`wait_until`], the
+//! end-to-end tests' wait for a condition.
 //!
 //! Also [`block_on`]: synchronous entry points (`ControlPlane::start`, `shared`) run their async
 //! readiness checks on a short-lived thread with its own current-thread runtime, so they work
@@ -69,4 +70,14 @@ where
             Err(panic) => std::panic::resume_unwind(panic),
         }
     })
+}
+
+/// Polls `condition` every 50 ms until it holds; panics naming `what` after 30 s. For tests
+/// waiting on what a controller or an informer does in the background.
+pub async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

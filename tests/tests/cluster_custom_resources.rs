@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use kubegen_cluster_crds::cert_manager_io_v1::{
     Issuer, IssuerSpec, IssuerSpecSelfSigned, IssuerStatus, IssuerStatusCondition, IssuerStatusConditionStatus,
@@ -15,7 +14,7 @@ use kubegen_runtime::cache::{FactoryOptions, HandlerFns};
 use kubegen_runtime::client::params::{ListParams, Patch, PatchParams, PostParams};
 use kubegen_runtime::dynamic::{Discovery, DynamicObject};
 use kubegen_runtime::{Api, ObjectMeta, Time};
-use kubegen_tests::ControlPlane;
+use kubegen_tests::{ControlPlane, wait_until};
 
 fn crd(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../specs/crds").join(name)
@@ -26,14 +25,6 @@ fn issuer(name: &str) -> Issuer {
         metadata: ObjectMeta { name: Some(name.into()), ..ObjectMeta::default() },
         spec: IssuerSpec { self_signed: Some(IssuerSpecSelfSigned::default()), ..IssuerSpec::default() },
         ..Issuer::default()
-    }
-}
-
-async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

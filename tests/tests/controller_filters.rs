@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kubegen_api::SharedInformerFactory;
 use kubegen_api::apps_v1::{Deployment, DeploymentSpec};
@@ -16,7 +16,7 @@ use kubegen_runtime::client::params::{Patch, PatchParams, PostParams};
 use kubegen_runtime::controller::predicates::generation_changed;
 use kubegen_runtime::controller::{Action, Controller};
 use kubegen_runtime::{Api, ObjectMeta, Str, StringMap};
-use kubegen_tests::ControlPlane;
+use kubegen_tests::{ControlPlane, wait_until};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -44,14 +44,6 @@ fn deployment(name: &str) -> Deployment {
             ..DeploymentSpec::default()
         }),
         ..Deployment::default()
-    }
-}
-
-async fn until(what: &str, condition: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -89,15 +81,15 @@ async fn generation_changed_lets_spec_changes_through_and_not_status_writes() {
     let api: Api<Deployment> = Api::namespaced(client, &ns);
     api.create(&PostParams::default(), &deployment("web")).await.expect("create");
     let count = |seen: &Seen| seen.lock().expect("lock").len();
-    until("the first reconciles", || count(&filtered) == 1 && count(&unfiltered) == 1).await;
+    wait_until("the first reconciles", || count(&filtered) == 1 && count(&unfiltered) == 1).await;
 
     // A status write, then a label change: the spec, and so the generation, stay.
     let status = json!({"status": {"observedGeneration": 1, "replicas": 1}});
     api.patch_status("web", &PatchParams::default(), &Patch::Merge(status)).await.expect("patch status");
-    until("the unfiltered controller sees the status write", || count(&unfiltered) == 2).await;
+    wait_until("the unfiltered controller sees the status write", || count(&unfiltered) == 2).await;
     let labels = json!({"metadata": {"labels": {"tier": "front"}}});
     api.patch("web", &PatchParams::default(), &Patch::Merge(labels)).await.expect("patch labels");
-    until("the unfiltered controller sees the label change", || count(&unfiltered) == 3).await;
+    wait_until("the unfiltered controller sees the label change", || count(&unfiltered) == 3).await;
     // Both controllers' handlers took each change before either reconciled it; a reconcile the
     // filter let through would have run by now.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -106,7 +98,7 @@ async fn generation_changed_lets_spec_changes_through_and_not_status_writes() {
     // A spec change moves the generation.
     let spec = json!({"spec": {"replicas": 3}});
     api.patch("web", &PatchParams::default(), &Patch::Merge(spec)).await.expect("patch spec");
-    until("the filtered controller sees the spec change", || count(&filtered) == 2).await;
+    wait_until("the filtered controller sees the spec change", || count(&filtered) == 2).await;
     assert_eq!(*filtered.lock().expect("lock"), [1, 2]);
 
     stop.cancel();

@@ -7,7 +7,6 @@
 //! status subresource, server-side apply, and an informer with its lister.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use kubegen_api::core_v1::Toleration;
 use kubegen_foreign_api::widgets_example_com_v1::apply::{WidgetApply, WidgetSpecApply};
@@ -16,7 +15,7 @@ use kubegen_foreign_api::{Clientset, SharedInformerFactory};
 use kubegen_runtime::cache::FactoryOptions;
 use kubegen_runtime::client::params::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kubegen_runtime::{Api, ApiType, IntOrString, ObjectMeta, Quantity, Resource, StringMap, Time};
-use kubegen_tests::ControlPlane;
+use kubegen_tests::{ControlPlane, wait_until};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/foreign").join(name)
@@ -44,14 +43,6 @@ fn widget(name: &str, color: WidgetSpecColor) -> Widget {
             ..WidgetSpec::default()
         }),
         ..Widget::default()
-    }
-}
-
-async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
