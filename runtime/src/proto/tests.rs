@@ -394,6 +394,49 @@ fn the_streaming_list_decoder_matches_the_whole_body_in_any_chunks() {
     assert!(empty.items.is_empty() && empty.metadata.continue_.as_deref() == Some("next"));
 }
 
+fn named_items_body(names: &[String]) -> Vec<u8> {
+    let mut list = Writer::default().message(1, Writer::default().string(2, "91"));
+    for name in names {
+        list = list.message(2, Writer::default().message(1, Writer::default().string(1, name)));
+    }
+    envelope("v1", "ConfigMapList", list)
+}
+
+#[test]
+fn the_streaming_list_decoder_sizes_the_list_from_its_remaining_bytes() {
+    // Items of one size: room for all of them at the first; what is left over is given back.
+    let even: Vec<String> = (0..1000).map(|index| format!("item-{index:05}")).collect();
+    let list = stream_decode(&named_items_body(&even), usize::MAX).expect("a list");
+    assert_eq!(list.items.len(), 1000);
+    assert!(list.items.capacity() <= 1000 + 1000 / 16, "capacity {}", list.items.capacity());
+    // A small first item over-estimates: the room left over is given back.
+    let mut growing = vec!["a".to_owned()];
+    growing.extend((1..1000).map(|index| format!("a-much-longer-name-than-the-first-{index:05}")));
+    let list = stream_decode(&named_items_body(&growing), 4096).expect("a list");
+    assert_eq!(list.items.len(), 1000);
+    assert!(list.items.capacity() <= 1000 + 1000 / 16, "capacity {}", list.items.capacity());
+    // A large first item under-estimates: the list is sized again from the average so far.
+    let mut shrinking = vec!["b".repeat(5000)];
+    shrinking.extend((1..1000).map(|index| format!("b-{index:05}")));
+    let list = stream_decode(&named_items_body(&shrinking), 700).expect("a list");
+    let names: Vec<&str> = list.items.iter().map(|item| item.metadata.name()).collect();
+    assert_eq!(names.len(), 1000);
+    assert_eq!(names[999], "b-00999");
+    assert!(list.items.capacity() <= 1000 + 1000 / 16, "capacity {}", list.items.capacity());
+}
+
+#[test]
+fn a_list_claiming_more_bytes_than_any_memory_holds_is_refused_without_aborting() {
+    // The list message's length says 2^60 bytes; one small item follows, then the body ends.
+    let item = Writer::default().message(2, Writer::default().message(1, Writer::default().string(1, "x")));
+    for claimed in [1u64 << 60, 1 << 40, (1 << 33) + 7] {
+        let unknown = Writer::default().key(2, 2).varint(claimed);
+        let body = [MAGIC.as_slice(), &unknown.0, &item.0].concat();
+        let error = stream_decode(&body, 3).expect_err("a cut body");
+        assert_eq!(error.kind(), &DecodeErrorKind::Truncated, "claimed {claimed}: {error}");
+    }
+}
+
 #[test]
 fn the_streaming_list_decoder_refuses_cut_and_broken_bodies_without_panicking() {
     let body = named_list_body(3);
