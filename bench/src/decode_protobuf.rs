@@ -1,7 +1,7 @@
 //! Workload 1, protobuf: the same 10,000-Pod list and watch stream as Kubernetes protobuf
 //! (written from the JSON fixtures by client-go's serializer, `kubegen-bench-go
 //! protofixtures`), decoded by kubegen the way its client decodes a protobuf response
-//! (`k8s\0` envelope, the list's items each through the generated `Pod` decoder) or a
+//! (the list through `ListStreamDecoder`, given the whole body at once) or a
 //! `;stream=watch` frame (the `WatchEvent`, then its object's envelope and message). Frames are
 //! split before the clock starts, as JSON lines are.
 
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use kubegen_api::core_v1::Pod;
 use kubegen_runtime::Object as _;
-use kubegen_runtime::proto::{self, RawList};
+use kubegen_runtime::proto::{self, ListStreamDecoder};
 
 use crate::fixtures::KindSet;
 use crate::models::Object;
@@ -61,12 +61,13 @@ impl Fixtures {
     }
 }
 
-/// Decodes the list as `Client` does a protobuf list response; the time covers decoding only.
+/// Decodes the list as `Client` does a protobuf list response (its `ListStreamDecoder`); the
+/// time covers decoding only.
 pub fn decode_list(bytes: &[u8], set: &KindSet) -> anyhow::Result<Duration> {
     let started = Instant::now();
-    let envelope = proto::decode_envelope(bytes).context("the list's envelope")?;
-    let list = RawList::decode(envelope.raw).context("the list")?;
-    let items = list.items.iter().map(|raw| Pod::from_protobuf(raw)).collect::<Result<Vec<Pod>, _>>()?;
+    let mut decoder = ListStreamDecoder::<Pod>::new();
+    decoder.push(bytes).context("the list")?;
+    let items = decoder.finish().context("the list")?.items;
     let elapsed = started.elapsed();
     let checksum: usize = items.iter().map(Object::checksum).sum();
     if items.len() != set.count || checksum != set.checksum {
