@@ -426,6 +426,32 @@ fn the_streaming_list_decoder_sizes_the_list_from_its_remaining_bytes() {
 }
 
 #[test]
+fn the_streaming_list_decoder_matches_the_whole_body_in_chunks_of_random_sizes() {
+    // Names from 1 to 400 bytes: lengths of one and two bytes, so chunks cut keys, lengths
+    // and values alike.
+    let names: Vec<String> = (0..300).map(|index| "n".repeat(1 + index * 37 % 400)).collect();
+    let body = named_items_body(&names);
+    let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+    for _ in 0..200 {
+        let mut decoder = ListStreamDecoder::<Named>::new();
+        let mut rest = body.as_slice();
+        while !rest.is_empty() {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let size = (1 + rng % 700) as usize;
+            let (chunk, tail) = rest.split_at(size.min(rest.len()));
+            decoder.push(chunk).expect("a chunk");
+            rest = tail;
+        }
+        let list = decoder.finish().expect("a list");
+        assert_eq!(list.metadata.resource_version.as_deref(), Some("91"));
+        let decoded: Vec<&str> = list.items.iter().map(|item| item.metadata.name()).collect();
+        assert_eq!(decoded, names);
+    }
+}
+
+#[test]
 fn a_list_claiming_more_bytes_than_any_memory_holds_is_refused_without_aborting() {
     // The list message's length says 2^60 bytes; one small item follows, then the body ends.
     let item = Writer::default().message(2, Writer::default().message(1, Writer::default().string(1, "x")));
