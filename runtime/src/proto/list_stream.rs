@@ -27,7 +27,8 @@ enum State {
 /// Decodes a protobuf list of `K` from chunks as they arrive.
 #[derive(Debug)]
 pub struct ListStreamDecoder<K> {
-    /// The start of a field that the chunks so far have cut: at most one item's bytes.
+    /// The start of the one field that the chunks so far have cut (an item, or the list's
+    /// metadata, or an envelope field being skipped).
     pending: Vec<u8>,
     state: State,
     metadata: ListMeta,
