@@ -291,14 +291,18 @@ impl<K: Object> SharedIndexInformer<K> {
         *lock(&self.inner.watch_error_handler) = Some(Arc::new(handler));
     }
 
-    /// The cache as initial adds, if the informer has synced (before, the first list will
-    /// reach a new listener as initial adds). Call under the processing lock.
-    fn initial_notifications(&self) -> Vec<Notification<K>> {
-        if self.inner.synced.load(Ordering::Acquire) {
+    /// Adds a listener with `add`, given the processor and the cache as initial adds if the
+    /// informer has synced (before, the first list will reach the new listener as initial
+    /// adds). Both happen under the processing lock, so that no notification is distributed
+    /// between the cache's copy and the listener's registration: it sees each change once.
+    fn add_listener<T>(&self, add: impl FnOnce(&Processor<K>, Vec<Notification<K>>) -> T) -> T {
+        let _processing = lock(&self.inner.processing);
+        let initial = if self.inner.synced.load(Ordering::Acquire) {
             self.inner.store.list().into_iter().map(|object| Notification::Add { object, initial: true }).collect()
         } else {
             Vec::new()
-        }
+        };
+        add(&self.inner.processor, initial)
     }
 
     fn registration(&self, listener: Arc<dyn Listener<K>>) -> HandlerRegistration<K> {
@@ -321,9 +325,7 @@ impl<K: Object> SharedIndexInformer<K> {
         resync: Duration,
     ) -> HandlerRegistration<K> {
         let handler: Arc<dyn EventHandler<K>> = Arc::new(handler);
-        let _processing = lock(&self.inner.processing);
-        let listener = self.inner.processor.add(handler, Some(resync), self.initial_notifications());
-        self.registration(listener)
+        self.registration(self.add_listener(|processor, initial| processor.add(handler, Some(resync), initial)))
     }
 
     /// Adds a handler that the informer calls itself as it distributes each notification,
@@ -342,9 +344,7 @@ impl<K: Object> SharedIndexInformer<K> {
         resync: Duration,
     ) -> HandlerRegistration<K> {
         let handler: Arc<dyn EventHandler<K>> = Arc::new(handler);
-        let _processing = lock(&self.inner.processing);
-        let listener = self.inner.processor.add_inline(handler, Some(resync), self.initial_notifications());
-        self.registration(listener)
+        self.registration(self.add_listener(|processor, initial| processor.add_inline(handler, Some(resync), initial)))
     }
 
     /// Adds an async handler: `handler` is called with each notification and its future is
@@ -376,8 +376,8 @@ impl<K: Object> SharedIndexInformer<K> {
             ))
         })?;
         let handler: AsyncHandlerFn<K> = Arc::new(move |notification| Box::pin(handler(notification)));
-        let _processing = lock(&self.inner.processing);
-        let listener = self.inner.processor.add_async(handler, Some(resync), self.initial_notifications(), &runtime);
+        let listener =
+            self.add_listener(|processor, initial| processor.add_async(handler, Some(resync), initial, &runtime));
         Ok(self.registration(listener))
     }
 
@@ -390,8 +390,7 @@ impl<K: Object> SharedIndexInformer<K> {
     /// [`subscribe`](Self::subscribe) with a capped buffer: when `capacity` notifications are
     /// waiting and another comes, the subscription ends (see [`Subscription::overflowed`]).
     pub fn subscribe_with_capacity(&self, capacity: Option<usize>) -> Subscription<K> {
-        let _processing = lock(&self.inner.processing);
-        let listener = self.inner.processor.add_subscriber(capacity, self.initial_notifications());
+        let listener = self.add_listener(|processor, initial| processor.add_subscriber(capacity, initial));
         Subscription::new(listener, Arc::downgrade(&self.inner.processor))
     }
 
