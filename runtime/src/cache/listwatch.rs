@@ -6,6 +6,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
+use tokio::sync::oneshot;
 
 use crate::client::params::{ListParams, WatchParams};
 use crate::client::{Api, Error, ObjectList};
@@ -19,6 +20,29 @@ pub type EventStream<K> = BoxStream<'static, Result<WatchEvent<K>, Error>>;
 pub trait ListerWatcher<K>: Send + Sync + 'static {
     /// Lists (one page, per `params`).
     fn list(&self, params: ListParams) -> BoxFuture<'static, Result<ObjectList<K>, Error>>;
+
+    /// Lists one page as [`ListerWatcher::list`] does, and sends the page's continue token
+    /// (`None` on the last page) on `next` as soon as it is known, so that the next page can
+    /// be asked for while this one is still arriving. Nothing is sent when the page fails.
+    ///
+    /// The default sends it once the page is complete; [`ApiListerWatcher`] sends it when
+    /// the list's metadata has arrived, before the items of a protobuf list.
+    fn list_announcing_next(
+        &self,
+        params: ListParams,
+        next: oneshot::Sender<Option<String>>,
+    ) -> BoxFuture<'static, Result<ObjectList<K>, Error>>
+    where
+        K: 'static,
+    {
+        let page = self.list(params);
+        Box::pin(async move {
+            let page = page.await?;
+            // The receiver may be gone: the reflector asks for the next page either way.
+            let _ = next.send(page.continue_token().map(str::to_owned));
+            Ok(page)
+        })
+    }
 
     /// Opens a watch from `resource_version`.
     fn watch(&self, params: WatchParams, resource_version: String)
@@ -52,6 +76,24 @@ impl<K: Object + verbs::List + verbs::Watch> ListerWatcher<K> for ApiListerWatch
         }
         let api = self.api.clone();
         Box::pin(async move { api.list(&params).await })
+    }
+
+    fn list_announcing_next(
+        &self,
+        mut params: ListParams,
+        next: oneshot::Sender<Option<String>>,
+    ) -> BoxFuture<'static, Result<ObjectList<K>, Error>> {
+        if let Some(tweak) = &self.tweak {
+            tweak(&mut params);
+        }
+        let api = self.api.clone();
+        Box::pin(async move {
+            api.list_with_early_metadata(&params, move |metadata| {
+                // The receiver may be gone: the reflector asks for the next page either way.
+                let _ = next.send(metadata.continue_.clone().filter(|token| !token.is_empty()));
+            })
+            .await
+        })
     }
 
     fn watch(

@@ -28,6 +28,7 @@ pub mod key;
 pub mod listener;
 pub mod lister;
 pub mod listwatch;
+mod pages;
 mod pinned;
 pub mod processor;
 pub mod reflector;

@@ -43,6 +43,7 @@ use tokio_util::sync::CancellationToken;
 use super::backoff::{Backoff, BackoffSettings};
 use super::delta_fifo::DeltaFifo;
 use super::listwatch::{EventStream, ListerWatcher};
+use super::pages::{PageFailed, list_pages};
 use crate::client::params::{ListParams, VersionMatch, WatchParams};
 use crate::client::{ApiError, Error};
 use crate::resource::Object;
@@ -58,6 +59,13 @@ pub type Transform<K> = Arc<dyn Fn(K) -> K + Send + Sync>;
 pub struct ReflectorOptions {
     /// Objects per list page (default 500).
     pub page_size: u32,
+    /// Pages of a list asked for at once (default 1). Above one, the next page is asked for
+    /// as soon as the previous page's continue token has arrived, before its items, so the
+    /// server encodes several pages at once; the first list is then a consistent read of the
+    /// newest state (`resourceVersion=""`, paged), not the watch cache's `resourceVersion=0`,
+    /// which ignores `limit`. Pair it with a larger [`Self::page_size`] (10,000): each page
+    /// is one request, and the pages in flight are held at once.
+    pub list_pages_in_flight: usize,
     /// Start with a streaming list instead of list and watch (default off).
     pub streaming_list: bool,
     /// Watches last a random time between this and twice this (default 5 minutes).
@@ -77,6 +85,7 @@ impl Default for ReflectorOptions {
     fn default() -> Self {
         Self {
             page_size: 500,
+            list_pages_in_flight: 1,
             streaming_list: false,
             min_watch_timeout: Duration::from_secs(300),
             watch_idle_timeout: Some(DEFAULT_WATCH_IDLE_TIMEOUT),
@@ -309,19 +318,23 @@ impl<K: Object, S: ReflectorSink<K>> Reflector<K, S> {
 
     /// Lists every page and replaces the sink's content; false if the sink is gone.
     async fn list(&self, state: &mut State) -> Result<bool, Error> {
+        let in_flight = self.options.list_pages_in_flight.max(1);
         let mut version = state.list_version();
-        'list: loop {
-            let mut objects = Vec::new();
-            let mut params = ListParams { limit: Some(self.options.page_size), ..ListParams::default() };
+        if in_flight > 1 && version == "0" {
+            // resourceVersion=0 is served whole from the watch cache, whatever the limit:
+            // there would be no second page to pipeline. List the newest state instead.
+            version = String::new();
+        }
+        loop {
+            let mut first = ListParams { limit: Some(self.options.page_size), ..ListParams::default() };
             if !version.is_empty() {
-                params.resource_version = Some(version.clone());
-                params.version_match = (version != "0").then_some(VersionMatch::NotOlderThan);
+                first.resource_version = Some(version.clone());
+                first.version_match = (version != "0").then_some(VersionMatch::NotOlderThan);
             }
-            loop {
-                let continuing = params.continue_token.is_some();
-                let page = match self.lister_watcher.list(params.clone()).await {
-                    Ok(page) => page,
-                    Err(error)
+            let listed =
+                match list_pages(self.lister_watcher.as_ref(), first, in_flight, |object| self.prepare(object)).await {
+                    Ok(listed) => listed,
+                    Err(PageFailed { error, continuing })
                         if (is_expired(&error) || is_too_large(&error)) && (!version.is_empty() || continuing) =>
                     {
                         // The version (or the continue token's) is gone: list the newest state.
@@ -331,34 +344,19 @@ impl<K: Object, S: ReflectorSink<K>> Reflector<K, S> {
                         }
                         state.version_unavailable = true;
                         version = String::new();
-                        continue 'list;
+                        continue;
                     }
-                    Err(error) => return Err(error),
+                    Err(PageFailed { error, .. }) => return Err(error),
                 };
-                let list_version = page.resource_version().unwrap_or_default().to_owned();
-                let next = page.continue_token().map(str::to_owned);
-                objects.extend(page.items.into_iter().map(|object| self.prepare(object)));
-                match next {
-                    Some(token) => {
-                        params = ListParams {
-                            limit: Some(self.options.page_size),
-                            continue_token: Some(token),
-                            ..ListParams::default()
-                        };
-                    }
-                    None => {
-                        let count = objects.len();
-                        if !self.sink.replaced(objects, list_version.clone()).await {
-                            return Ok(false);
-                        }
-                        state.version = list_version;
-                        state.version_unavailable = false;
-                        state.listed = true;
-                        self.report(ReflectorEvent::Listed { count, resource_version: &state.version });
-                        return Ok(true);
-                    }
-                }
+            let count = listed.objects.len();
+            if !self.sink.replaced(listed.objects, listed.resource_version.clone()).await {
+                return Ok(false);
             }
+            state.version = listed.resource_version;
+            state.version_unavailable = false;
+            state.listed = true;
+            self.report(ReflectorEvent::Listed { count, resource_version: &state.version });
+            return Ok(true);
         }
     }
 
@@ -712,6 +710,32 @@ mod tests {
                 watch_call("30"),
             ]
         );
+        assert_eq!(drain(&fifo).await, ["replace@30:a,b,c"]);
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pages_in_flight_list_the_newest_state_in_pipelined_pages() {
+        let script = Scripted::default();
+        script.page_time(Duration::from_secs(1));
+        script.list(Ok(list(30, vec![thing("ns", "a", 1, "")], Some("t1"))));
+        script.list(Ok(list(30, vec![thing("ns", "b", 2, "")], Some("t2"))));
+        script.list(Ok(list(30, vec![thing("ns", "c", 3, "")], None)));
+        let options = ReflectorOptions { list_pages_in_flight: 3, ..ReflectorOptions::default() };
+        let (fifo, shutdown) = start(&script, options);
+        script.wait_for_calls(4).await;
+        assert_eq!(
+            script.calls(),
+            [
+                list_call(None),
+                Call::List { version: None, limit: Some(500), continue_token: Some("t1".into()) },
+                Call::List { version: None, limit: Some(500), continue_token: Some("t2".into()) },
+                watch_call("30"),
+            ],
+            "not resourceVersion=0, which the watch cache serves whole"
+        );
+        let times = script.call_times();
+        assert!(times[0] == times[1] && times[1] == times[2], "the pages were asked for at once: {times:?}");
         assert_eq!(drain(&fifo).await, ["replace@30:a,b,c"]);
         shutdown.cancel();
     }

@@ -118,6 +118,8 @@ struct Script {
     lists: VecDeque<Result<ObjectList<Thing>, Error>>,
     watches: VecDeque<ScriptedWatch>,
     calls: Vec<(Call, tokio::time::Instant)>,
+    /// When set, list pages announce their continue token at once and end this much later.
+    page_time: Option<std::time::Duration>,
 }
 
 /// A `ListerWatcher` replaying canned responses; when the script runs out, lists fail and
@@ -135,6 +137,13 @@ impl Scripted {
 
     pub fn watch(&self, events: Vec<WatchEvent<Thing>>, end: End) -> &Self {
         self.script.lock().expect("lock").watches.push_back(Ok((events.into_iter().map(Ok).collect(), end)));
+        self
+    }
+
+    /// Makes list pages take `time` (test time), with their continue token known at once, as
+    /// a protobuf list's metadata arrives before its items.
+    pub fn page_time(&self, time: std::time::Duration) -> &Self {
+        self.script.lock().expect("lock").page_time = Some(time);
         self
     }
 
@@ -175,6 +184,25 @@ impl ListerWatcher<Thing> for Scripted {
         script.calls.push((call, tokio::time::Instant::now()));
         let response = script.lists.pop_front().unwrap_or_else(|| Err(api_error(503, "ServiceUnavailable")));
         Box::pin(async move { response })
+    }
+
+    fn list_announcing_next(
+        &self,
+        params: ListParams,
+        next: tokio::sync::oneshot::Sender<Option<String>>,
+    ) -> BoxFuture<'static, Result<ObjectList<Thing>, Error>> {
+        let page_time = self.script.lock().expect("lock").page_time;
+        let page = ListerWatcher::list(self, params);
+        Box::pin(async move {
+            let page = page.await;
+            if let Ok(page) = &page {
+                let _ = next.send(page.continue_token().map(str::to_owned));
+            }
+            if let Some(time) = page_time {
+                tokio::time::sleep(time).await;
+            }
+            page
+        })
     }
 
     fn watch(

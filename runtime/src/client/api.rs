@@ -15,6 +15,7 @@ use super::request::{PathBuilder, Request, RequestKind};
 use super::segment::segment;
 use super::{Client, Deleted, Error, ObjectList};
 use crate::resource::{NamespaceScoped, Object, Resource, Scope, verbs};
+use crate::types::ListMeta;
 use crate::watch::{WatchEvent, decode_events};
 
 /// Where a resource lives: its group, version, plural and, for a namespaced view, the
@@ -190,6 +191,22 @@ impl<K: Object> Api<K> {
         let mut query = PathBuilder::new(self.path.collection()?);
         params.populate(&mut query);
         self.client.request_object_list(Request::new(Method::GET, query.build())).await
+    }
+
+    /// Lists one page as [`Api::list`] does, and calls `on_metadata` with the page's metadata
+    /// (its continue token) as soon as it is known, while the items may still be arriving
+    /// ([`Client::request_object_list_with`]): the next page can be asked for that early.
+    pub async fn list_with_early_metadata(
+        &self,
+        params: &ListParams,
+        on_metadata: impl FnOnce(&ListMeta) + Send,
+    ) -> Result<ObjectList<K>, Error>
+    where
+        K: verbs::List,
+    {
+        let mut query = PathBuilder::new(self.path.collection()?);
+        params.populate(&mut query);
+        self.client.request_object_list_with(Request::new(Method::GET, query.build()), on_metadata).await
     }
 
     /// Lists every object, page by page (`params.limit` per page, 500 by default), as a

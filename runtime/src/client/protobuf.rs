@@ -16,6 +16,7 @@ use reqwest::header::CONTENT_TYPE;
 use super::{Client, Error, ObjectList, Request, decode, read_body, transport_error};
 use crate::proto::{self, ListStreamDecoder};
 use crate::resource::Object;
+use crate::types::ListMeta;
 
 /// The `Accept` header of requests for types that decode protobuf.
 pub const PROTOBUF_ACCEPT: &str = "application/vnd.kubernetes.protobuf, application/json";
@@ -111,23 +112,49 @@ impl Client {
     /// Sends a list request for `K`: in protobuf when `K` decodes it and the server agrees,
     /// else JSON; either way each item is decoded as soon as it has arrived
     /// ([`ListStreamDecoder`], [`Client::request_list`]'s `ListDecoder`).
-    pub async fn request_object_list<K: Object>(&self, mut request: Request) -> Result<ObjectList<K>, Error> {
+    pub async fn request_object_list<K: Object>(&self, request: Request) -> Result<ObjectList<K>, Error> {
+        self.request_object_list_with(request, |_| ()).await
+    }
+
+    /// [`Client::request_object_list`], calling `on_metadata` with the list's metadata (its
+    /// continue token) as soon as it is known: for a protobuf list, when it has arrived, before
+    /// the items (the server writes it first); for a JSON list, once the whole list is decoded.
+    /// It is not called when the request fails first.
+    pub async fn request_object_list_with<K: Object>(
+        &self,
+        mut request: Request,
+        on_metadata: impl FnOnce(&ListMeta) + Send,
+    ) -> Result<ObjectList<K>, Error> {
         let Some(accept) = self.accept_for::<K>(Answer::List) else {
-            return self.request_list(request).await;
+            let list = self.request_list(request).await?;
+            on_metadata(&list.metadata);
+            return Ok(list);
         };
         request = request.accept(accept);
         let method = request.method.to_string();
         let url = self.display_url(&request.path);
         let mut response = self.send(request).await?;
         if !is_protobuf(&response) {
-            return self.decode_list_response(response, &method, &url).await;
+            let list = self.decode_list_response(response, &method, &url).await?;
+            on_metadata(&list.metadata);
+            return Ok(list);
         }
         let mut decoder = ListStreamDecoder::<K>::new();
+        let mut on_metadata = Some(on_metadata);
         loop {
             let chunk = response.chunk().await.map_err(|source| transport_error(&method, &url, source))?;
             let Some(chunk) = chunk else { break };
             decoder.push(&chunk).map_err(|error| decode_error::<ObjectList<K>>(&method, &url, &error))?;
+            if let Some(metadata) = decoder.metadata()
+                && let Some(call) = on_metadata.take()
+            {
+                call(metadata);
+            }
         }
-        decoder.finish().map_err(|error| decode_error::<ObjectList<K>>(&method, &url, &error))
+        let list = decoder.finish().map_err(|error| decode_error::<ObjectList<K>>(&method, &url, &error))?;
+        if let Some(call) = on_metadata.take() {
+            call(&list.metadata);
+        }
+        Ok(list)
     }
 }

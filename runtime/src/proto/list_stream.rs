@@ -36,6 +36,8 @@ pub struct ListStreamDecoder<K> {
     /// The encoded bytes of the items so far, headers included.
     item_bytes: u64,
     saw_list: bool,
+    /// The list's metadata has been decoded.
+    saw_metadata: bool,
 }
 
 impl<K> Default for ListStreamDecoder<K> {
@@ -47,6 +49,7 @@ impl<K> Default for ListStreamDecoder<K> {
             items: Vec::new(),
             item_bytes: 0,
             saw_list: false,
+            saw_metadata: false,
         }
     }
 }
@@ -107,6 +110,14 @@ impl<K: Object> ListStreamDecoder<K> {
         };
         let missing = whole.saturating_sub(pending.len() as u64);
         Ok(usize::try_from(missing).unwrap_or(usize::MAX))
+    }
+
+    /// The list's metadata (its resourceVersion and continue token), once it has arrived.
+    ///
+    /// The API server writes it before the items, so it is known while the items are still
+    /// coming: a caller paging through a list can ask for the next page that early.
+    pub fn metadata(&self) -> Option<&ListMeta> {
+        self.saw_metadata.then_some(&self.metadata)
     }
 
     /// The list, once the body has ended; an error if it ended inside a field.
@@ -204,6 +215,7 @@ impl<K: Object> ListStreamDecoder<K> {
                     (1, true) => {
                         self.metadata =
                             decode_message(value, 2).map_err(|error| error.within("metadata").within("List"))?;
+                        self.saw_metadata = true;
                     }
                     (2, true) => {
                         let item = K::from_protobuf(value).map_err(|error| error.within("items").within("List"))?;

@@ -394,6 +394,27 @@ fn the_streaming_list_decoder_matches_the_whole_body_in_any_chunks() {
     assert!(empty.items.is_empty() && empty.metadata.continue_.as_deref() == Some("next"));
 }
 
+#[test]
+fn the_streaming_list_decoder_knows_the_metadata_before_the_items() {
+    let body = named_list_body(40);
+    let mut decoder = ListStreamDecoder::<Named>::new();
+    let mut known_at = None;
+    for (index, byte) in body.chunks(1).enumerate() {
+        decoder.push(byte).expect("a byte");
+        if known_at.is_none() && decoder.metadata().is_some() {
+            known_at = Some(index + 1);
+        }
+    }
+    let known_at = known_at.expect("the metadata was decoded");
+    assert!(known_at < body.len() / 10, "known after {known_at} of {} bytes", body.len());
+    let metadata = decoder.metadata().expect("metadata").clone();
+    assert_eq!(metadata.continue_.as_deref(), Some("next"));
+    assert_eq!(decoder.finish().expect("a list").metadata, metadata);
+    let mut cut = ListStreamDecoder::<Named>::new();
+    cut.push(&body[..8]).expect("the first bytes");
+    assert!(cut.metadata().is_none(), "not before it has arrived");
+}
+
 fn named_items_body(names: &[String]) -> Vec<u8> {
     let mut list = Writer::default().message(1, Writer::default().string(2, "91"));
     for name in names {
