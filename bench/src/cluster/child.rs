@@ -23,6 +23,8 @@ const CHILD_TIMEOUT: Duration = Duration::from_secs(600);
 pub enum RustLibrary {
     /// `kubegen-runtime` + `kubegen-api`.
     Kubegen,
+    /// kubegen's informer with pipelined list pages (the informer workload only).
+    KubegenPipelined,
     /// `kube` + `k8s-openapi`.
     KubeRs,
 }
@@ -32,7 +34,8 @@ pub async fn informer(library: RustLibrary, params: InformerParams) -> anyhow::R
     let probe = Probe::new(params);
     let measured = async {
         match library {
-            RustLibrary::Kubegen => kubegen::informer(&probe).await,
+            RustLibrary::Kubegen => kubegen::informer(&probe, None).await,
+            RustLibrary::KubegenPipelined => kubegen::informer(&probe, Some(kubegen::pipelined_pages())).await,
             RustLibrary::KubeRs => kube_rs::informer(&probe).await,
         }
     };
@@ -52,6 +55,7 @@ pub async fn controller(library: RustLibrary, params: ControllerParams) -> anyho
     let measured = async {
         match library {
             RustLibrary::Kubegen => kubegen::controller(&tally).await,
+            RustLibrary::KubegenPipelined => anyhow::bail!("kubegen-pipelined runs the informer workload only"),
             RustLibrary::KubeRs => kube_rs::controller(&tally).await,
         }
     };
@@ -70,6 +74,7 @@ pub async fn requests(library: RustLibrary, params: RequestParams) -> anyhow::Re
     let measured = async {
         match library {
             RustLibrary::Kubegen => kubegen::requests(&params).await,
+            RustLibrary::KubegenPipelined => anyhow::bail!("kubegen-pipelined runs the informer workload only"),
             RustLibrary::KubeRs => kube_rs::requests(&params).await,
         }
     };
@@ -92,6 +97,7 @@ pub async fn streams(library: RustLibrary, params: StreamParams) -> anyhow::Resu
     let measured = async {
         match library {
             RustLibrary::Kubegen => kubegen::streams(&params).await,
+            RustLibrary::KubegenPipelined => anyhow::bail!("kubegen-pipelined runs the informer workload only"),
             RustLibrary::KubeRs => kube_rs::streams(&params).await,
         }
     };

@@ -1,6 +1,7 @@
 //! kubegen's side of the cluster workloads.
 //!
-//! - [`informer`]: a `SharedInformerFactory` (namespaced, no resync, default options) with a
+//! - [`informer`]: a `SharedInformerFactory` (namespaced, no resync, default options, or the
+//!   reflector's [`pipelined_pages`] in the `kubegen, pipelined pages` slot) with a
 //!   ConfigMap informer whose `on_update` handler reports to the [`Probe`]. The contract of
 //!   the slot: build the informer from `probe.params()`, call `probe.on_update(<bench-rev>)`
 //!   from the handler, `probe.synced(<objects in the store>)` after the cache sync, then await
@@ -21,6 +22,7 @@ use anyhow::{Context as _, bail};
 use kubegen_api::core_v1::{ConfigMap, Pod};
 use kubegen_runtime::cache::factory::SharedInformerFactory;
 use kubegen_runtime::cache::handler::HandlerFns;
+use kubegen_runtime::cache::reflector::ReflectorOptions;
 use kubegen_runtime::client::AttachParams;
 use kubegen_runtime::client::params::ListParams;
 use kubegen_runtime::config::{Config, Kubeconfig, KubeconfigOptions};
@@ -34,11 +36,21 @@ use super::requests::{self, PAGE, RequestFigures, RequestParams};
 use super::streams::{self, StreamFigures, StreamParams};
 use super::tally::Tally;
 
-/// kubegen's informer: sync time, peak RSS, updates reaching a handler.
-pub async fn informer(probe: &Probe) -> anyhow::Result<Outcome<()>> {
+/// The reflector options of the `kubegen, pipelined pages` slot: pages of 10,000, three
+/// asked for at once (the next as soon as the previous page's continue token arrives).
+pub fn pipelined_pages() -> ReflectorOptions {
+    ReflectorOptions { page_size: 10_000, list_pages_in_flight: 3, ..ReflectorOptions::default() }
+}
+
+/// kubegen's informer: sync time, peak RSS, updates reaching a handler; with `reflector`
+/// options instead of the defaults when given.
+pub async fn informer(probe: &Probe, reflector: Option<ReflectorOptions>) -> anyhow::Result<Outcome<()>> {
     let params = probe.params();
     let factory = SharedInformerFactory::namespaced(client(&params.kubeconfig)?, &params.namespace, Duration::ZERO);
     let informer = factory.informer::<ConfigMap>();
+    if let Some(options) = reflector {
+        informer.set_reflector_options(options).context("kubegen reflector options")?;
+    }
     let handler_probe = probe.clone();
     informer.add_event_handler(HandlerFns::<ConfigMap>::new().on_update(move |_old, new| {
         handler_probe.on_update(new.data.as_ref().and_then(|data| data.get(REVISION_KEY)).map(|value| &**value));

@@ -125,7 +125,7 @@ pub async fn run(fixtures: PathBuf, manifest: &Manifest, options: &ClusterOption
         let mut rounds = Vec::new();
         for round in 0..options.sync_rounds.max(1) {
             let updates = if round == 0 { options.updates } else { 0 };
-            for library in library::rotated(&library::ALL, round) {
+            for library in library::rotated(&library::INFORMER, round) {
                 let name = library.name();
                 rounds.push(informer(&plane, &http, &names, library, updates, options).await.with_context(|| {
                     format!(

@@ -7,24 +7,37 @@ use super::format;
 use crate::results::{Better, Record};
 
 /// The libraries whose columns come first, in this order; others follow by name.
-const ORDER: &[&str] = &["kubegen", "kube-rs", "client-go"];
+const ORDER: &[&str] = &["kubegen", "kubegen, pipelined pages", "kube-rs", "client-go"];
 /// The library the ratios are about.
 const SUBJECT: &str = "kubegen";
+/// kubegen with other options (`kubegen, <what>`): a column, and ratios of its own to every
+/// library that is not kubegen's.
+const VARIANT_PREFIX: &str = "kubegen, ";
 
 /// The Markdown table of `records` (all of one workload), followed by their notes.
 pub fn render(records: &[&Record]) -> String {
     let libraries = libraries(records);
-    let others: Vec<&str> = libraries.iter().copied().filter(|library| *library != SUBJECT).collect();
+    let variants: Vec<&str> = libraries.iter().copied().filter(|library| library.starts_with(VARIANT_PREFIX)).collect();
+    let others: Vec<&str> = libraries
+        .iter()
+        .copied()
+        .filter(|library| *library != SUBJECT && !library.starts_with(VARIANT_PREFIX))
+        .collect();
+    // (subject, other) of each ratio column: kubegen's, then each variant's.
+    let ratios: Vec<(&str, &str)> = std::iter::once(SUBJECT)
+        .chain(variants.iter().copied())
+        .flat_map(|subject| others.iter().map(move |other| (subject, *other)))
+        .collect();
     let mut out = String::new();
     out.push_str("| metric | unit |");
     for library in &libraries {
         out.push_str(&format!(" {library} |"));
     }
-    for other in &others {
-        out.push_str(&format!(" kubegen ÷ {other} |"));
+    for (subject, other) in &ratios {
+        out.push_str(&format!(" {subject} ÷ {other} |"));
     }
     out.push_str("\n|---|---|");
-    out.push_str(&"---:|".repeat(libraries.len() + others.len()));
+    out.push_str(&"---:|".repeat(libraries.len() + ratios.len()));
     out.push('\n');
     let mut notes = BTreeSet::new();
     for metric in metrics(records) {
@@ -44,9 +57,9 @@ pub fn render(records: &[&Record]) -> String {
             };
             out.push_str(&format!(" {cell} |"));
         }
-        let subject = value_of(SUBJECT).and_then(|record| record.value);
-        for other in &others {
-            let cell = match (subject, value_of(other).and_then(|record| record.value)) {
+        for (subject, other) in &ratios {
+            let value = |library: &str| value_of(library).and_then(|record| record.value);
+            let cell = match (value(subject), value(other)) {
                 (Some(subject), Some(other)) if other != 0.0 => format::ratio(subject / other),
                 _ => "—".to_owned(),
             };
@@ -104,5 +117,21 @@ mod tests {
         assert!(table.contains("| throughput | MB/s ↑ | 100 | 200 | 50.0 | 0.50× | 2.00× |"), "{table}");
         assert!(table.contains("| sync | s ↓ | pending | 2.00 | — | — | — |"), "{table}");
         assert!(table.contains("- kubegen (sync): not yet"), "{table}");
+    }
+
+    #[test]
+    fn a_kubegen_variant_has_its_column_and_ratios_to_the_other_libraries() {
+        let records = [
+            Record::new("w", "sync", "s", "client-go", 2.0, Better::Lower),
+            Record::new("w", "sync", "s", "kubegen, fast", 0.5, Better::Lower),
+            Record::new("w", "sync", "s", "kubegen", 1.0, Better::Lower),
+        ];
+        let refs: Vec<&Record> = records.iter().collect();
+        let table = render(&refs);
+        assert!(
+            table.contains("| metric | unit | kubegen | client-go | kubegen, fast | kubegen ÷ client-go | kubegen, fast ÷ client-go |"),
+            "{table}"
+        );
+        assert!(table.contains("| sync | s ↓ | 1.00 | 2.00 | 0.50 | 0.50× | 0.25× |"), "{table}");
     }
 }
