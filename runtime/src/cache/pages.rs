@@ -5,7 +5,10 @@
 //! one, the next page is asked for at that moment instead of after the last item, so the
 //! server encodes (and the client decodes) several pages at once. A list of 50,000 objects
 //! is one request of ~0.5 s on one server goroutine at `resourceVersion=0`, which ignores
-//! `limit`; paged and pipelined, it spreads over the server's cores.
+//! `limit` (`computeListLimit` in k8s.io/apiserver's `storage/cacher/cacher.go`); paged and
+//! pipelined, it spreads over the server's cores. Since 1.34 the watch cache answers the
+//! continue pages too, from its snapshots (`ListFromCacheSnapshot`, `Cacher::
+//! ShouldDelegateContinue`); older servers read them from etcd.
 //!
 //! Pages are taken in order whatever order they finish in, and the result is the same list
 //! as one page at a time: the continue tokens pin every page to the first page's
