@@ -7,7 +7,8 @@
 //!   least as fresh, never back in time), and `""` (a consistent read from etcd) after a 410
 //!   Gone or a "too large resource version" answer. Pages of 500 objects, following continue
 //!   tokens; an expired continue token restarts the list with `""`. The result replaces the
-//!   FIFO's content as one batch.
+//!   FIFO's content as one batch. With `list_pages_in_flight` above one, the first list is
+//!   `""` instead of `"0"` and pages are pipelined (`pages.rs`).
 //! - **Watch** from the list's resourceVersion with bookmarks, with a random server timeout
 //!   of 5 to 10 minutes so that thousands of informers do not reconnect at once. Each event
 //!   advances the resourceVersion; a bookmark advances it without an object. A watch that
