@@ -65,16 +65,13 @@ pub(super) async fn list_pages<K: 'static, T>(
     let mut objects = Vec::new();
     loop {
         let room = pages.len() < in_flight;
-        tokio::select! {
+        // The continue token to ask for the next page with, if one is due now.
+        let next = tokio::select! {
             biased;
             token = async { announced.as_mut().expect("checked by the guard").await }, if room && announced.is_some() => {
                 announced = None;
                 // `Err`: the page failed before knowing its token; its error comes next.
-                if let Ok(Some(token)) = token {
-                    let (page, next) = request(next_params(token));
-                    pages.push_back(page);
-                    announced = Some(next);
-                }
+                token.ok().flatten()
             }
             page = pages.next() => {
                 // `pages` is never empty here: a page is only taken when one is asked for
@@ -88,14 +85,15 @@ pub(super) async fn list_pages<K: 'static, T>(
                     None => return Ok(Listed { objects, resource_version }),
                     // The newest page ended without its token having been taken (announced
                     // late, or not at all): ask for the next page from the token it ended with.
-                    Some(token) if pages.is_empty() => {
-                        let (page, next) = request(next_params(token));
-                        pages.push_back(page);
-                        announced = Some(next);
-                    }
-                    Some(_) => {}
+                    Some(token) if pages.is_empty() => Some(token),
+                    Some(_) => None,
                 }
             }
+        };
+        if let Some(token) = next {
+            let (page, next_announced) = request(next_params(token));
+            pages.push_back(page);
+            announced = Some(next_announced);
         }
     }
 }

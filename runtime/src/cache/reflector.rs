@@ -319,7 +319,7 @@ impl<K: Object, S: ReflectorSink<K>> Reflector<K, S> {
 
     /// Lists every page and replaces the sink's content; false if the sink is gone.
     async fn list(&self, state: &mut State) -> Result<bool, Error> {
-        let in_flight = self.options.list_pages_in_flight.max(1);
+        let in_flight = self.options.list_pages_in_flight;
         let mut version = state.list_version();
         if in_flight > 1 && version == "0" {
             // resourceVersion=0 is served whole from the watch cache, whatever the limit:
