@@ -29,6 +29,11 @@ pub enum RustLibrary {
     KubeRs,
 }
 
+/// The error of a workload other than the informer's asked of [`RustLibrary::KubegenPipelined`].
+fn informer_only() -> anyhow::Error {
+    anyhow::anyhow!("kubegen-pipelined runs the informer workload only")
+}
+
 /// Runs one library's informer measurement.
 pub async fn informer(library: RustLibrary, params: InformerParams) -> anyhow::Result<()> {
     let probe = Probe::new(params);
@@ -55,7 +60,7 @@ pub async fn controller(library: RustLibrary, params: ControllerParams) -> anyho
     let measured = async {
         match library {
             RustLibrary::Kubegen => kubegen::controller(&tally).await,
-            RustLibrary::KubegenPipelined => anyhow::bail!("kubegen-pipelined runs the informer workload only"),
+            RustLibrary::KubegenPipelined => Err(informer_only()),
             RustLibrary::KubeRs => kube_rs::controller(&tally).await,
         }
     };
@@ -74,7 +79,7 @@ pub async fn requests(library: RustLibrary, params: RequestParams) -> anyhow::Re
     let measured = async {
         match library {
             RustLibrary::Kubegen => kubegen::requests(&params).await,
-            RustLibrary::KubegenPipelined => anyhow::bail!("kubegen-pipelined runs the informer workload only"),
+            RustLibrary::KubegenPipelined => Err(informer_only()),
             RustLibrary::KubeRs => kube_rs::requests(&params).await,
         }
     };
@@ -97,7 +102,7 @@ pub async fn streams(library: RustLibrary, params: StreamParams) -> anyhow::Resu
     let measured = async {
         match library {
             RustLibrary::Kubegen => kubegen::streams(&params).await,
-            RustLibrary::KubegenPipelined => anyhow::bail!("kubegen-pipelined runs the informer workload only"),
+            RustLibrary::KubegenPipelined => Err(informer_only()),
             RustLibrary::KubeRs => kube_rs::streams(&params).await,
         }
     };
