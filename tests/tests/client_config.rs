@@ -185,10 +185,13 @@ async fn exec_plugins_are_cached_until_expiry_and_run_again_after_a_401() {
     let token_file = write(dir.path(), "token", &first);
     let runs = dir.path().join("runs");
     let info = dir.path().join("exec-info.json");
-    let lifetime = write(dir.path(), "lifetime", "11 seconds");
+    let lifetime = write(dir.path(), "lifetime", "15 seconds");
     // The plugin counts its runs, keeps the exec info it was given, and hands out whatever
-    // token the file holds, valid for as long as the lifetime file says: 11 seconds is within
-    // the client's 10-second margin after one second.
+    // token the file holds, valid for as long as the lifetime file says. Its expiry is in
+    // whole seconds, up to one second earlier than the lifetime: 15 seconds is outside the
+    // client's 10-second margin for at least 4 seconds (11 seconds was not: a first run late
+    // in its second expired 10.0 s later, within the margin by the next request), and within
+    // it after 5.5 seconds.
     let plugin = write(
         dir.path(),
         "plugin.sh",
@@ -227,7 +230,7 @@ async fn exec_plugins_are_cached_until_expiry_and_run_again_after_a_401() {
 
     whoami(client.clone()).await;
     assert_eq!(count(), 1, "cached while far from expiry");
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(5500)).await;
     std::fs::write(&lifetime, "1 hour").expect("longer lifetime");
     whoami(client.clone()).await;
     assert_eq!(count(), 2, "run again as the credential nears its expiry");
