@@ -7,7 +7,10 @@
 //! decoding and dropping each event in turn, as a consumer of a watch does; the stream is cut
 //! into lines before the clock starts (each client frames lines with `memchr`, which is not
 //! decoding, and a byte-by-byte split here cost ~34 ms of ~210 ms, the same for both, which
-//! flattened the ratio). Both check the fixture checksum outside the clock.
+//! flattened the ratio). Both check the fixture checksum outside the clock. Freed memory stays
+//! mapped between runs ([`alloc::keep_freed_memory`]), so no run pays for faulting in pages
+//! an earlier run gave back (Go's runtime is left as it is: its scavenger gives memory back in
+//! the background, and its decode runs fault pages in).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -24,6 +27,9 @@ use crate::{alloc, decode_protobuf};
 /// kubegen, ...), so a change in the machine's load during the workload hits all alike and the
 /// ratios stay fair.
 pub fn run(dir: &Path, manifest: &Manifest, iterations: usize) -> anyhow::Result<Vec<Record>> {
+    if !alloc::keep_freed_memory() {
+        eprintln!("decode: not glibc: freed memory may go back to the system between runs");
+    }
     let list = manifest.pods.read_list(dir)?;
     let watch = manifest.pods.read_watch(dir)?;
     let watch: Vec<&[u8]> = fixtures::lines(&watch).collect();

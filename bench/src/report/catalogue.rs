@@ -26,8 +26,11 @@ pub const SECTIONS: &[Section] = &[
                 `corev1.PodList`, and, as `client-go (codec)`, client-go's own JSON decoder \
                 (`scheme.Codecs.UniversalDeserializer()`, which is what a typed client runs). Median of \
                 the timed runs after a warm-up; the two Rust libraries' runs alternate, so that a change in \
-                the machine's load hits both alike; every run checks the decoded container count. \
-                Protobuf: the same list as kube-apiserver writes it (`k8s\\0` envelope; written from the JSON \
+                the machine's load hits both alike; every run checks the decoded container count. The Rust \
+                process keeps the memory it frees mapped (glibc's `mallopt`: no trimming, no mmap), so no \
+                run faults in pages an earlier run gave back; with glibc's defaults, which run paid for that \
+                depended on the allocator's state, and it was k8s-openapi's list (about 100 ms of its time). \
+                Go's runtime is left as it is. Protobuf: the same list as kube-apiserver writes it (`k8s\\0` envelope; written from the JSON \
                 fixture by client-go's serializer, `kubegen-bench-go protofixtures`), about half the bytes; \
                 `kubegen (protobuf)` decodes it as `Api::list` does (the generated `Pod` decoder, crate \
                 feature `protobuf`), `client-go (protobuf)` as a typed client-go client does (the codec); \
