@@ -32,8 +32,8 @@ use kubegen_api::rbac_v1::{ClusterRole, Role, RoleBinding};
 use kubegen_api::scheduling_v1::PriorityClass;
 use kubegen_api::storage_v1::StorageClass;
 use kubegen_runtime::client::ResourcePath;
-use kubegen_runtime::client::params::ListParams;
 use kubegen_runtime::client::params::PostParams;
+use kubegen_runtime::client::params::{ListParams, VersionMatch};
 use kubegen_runtime::resource::verbs;
 use kubegen_runtime::{Api, Client, Object, Resource, proto};
 use kubegen_test_crds::cert_manager_io_v1::Certificate;
@@ -68,6 +68,12 @@ fn assert_same<K: Serialize + PartialEq + Debug>(what: &str, json: &K, protobuf:
 
 /// Lists `K` through both clients (in `namespace`, or cluster-wide), then reads each object
 /// through both; every pair must be equal. Returns how many objects were compared.
+///
+/// Other tests of this binary run alongside and write cluster-scoped objects (every test
+/// creates a namespace; one creates and replaces ClusterRoles and others), and the API server
+/// updates some statuses itself (APIServices, flow control). So the protobuf list is read at
+/// exactly the JSON list's resourceVersion, and a pair of gets is compared once both reads
+/// saw the same version of the object.
 async fn compare<K>(json: &Client, protobuf: &Client, namespace: Option<&str>) -> usize
 where
     K: Resource + verbs::List + verbs::Get + PartialEq + Debug,
@@ -78,22 +84,44 @@ where
     let api = |client: &Client| Api::<K>::from_path(client.clone(), ResourcePath::of::<K>(namespace));
     let (json_api, protobuf_api) = (api(json), api(protobuf));
     let from_json = json_api.list(&ListParams::default()).await.unwrap_or_else(|e| panic!("{what}: JSON list: {e}"));
+    let at_the_same_version = ListParams {
+        resource_version: Some(from_json.metadata.resource_version.clone().expect("a list has a resourceVersion")),
+        version_match: Some(VersionMatch::Exact),
+        ..ListParams::default()
+    };
     let from_protobuf =
-        protobuf_api.list(&ListParams::default()).await.unwrap_or_else(|e| panic!("{what}: protobuf list: {e}"));
+        protobuf_api.list(&at_the_same_version).await.unwrap_or_else(|e| panic!("{what}: protobuf list: {e}"));
     assert!(!from_json.items.is_empty(), "{what}: nothing to compare");
     assert_eq!(from_json.items.len(), from_protobuf.items.len(), "{what}: list lengths");
     for (a, b) in from_json.items.iter().zip(&from_protobuf.items) {
         assert_same(what, a, b);
         assert_same(&format!("{what} encoded and decoded again"), a, &round_trip(a));
     }
-    assert_eq!(from_json.metadata.resource_version.is_some(), from_protobuf.metadata.resource_version.is_some());
+    assert_eq!(from_json.metadata.resource_version, from_protobuf.metadata.resource_version);
     for item in &from_json.items {
         let name = item.metadata().name.as_deref().expect("named");
-        let got = protobuf_api.get(name).await.unwrap_or_else(|e| panic!("{what} {name}: protobuf get: {e}"));
-        let api_json = json_api.get(name).await.unwrap_or_else(|e| panic!("{what} {name}: JSON get: {e}"));
+        let (api_json, got) = same_version_through_both(&json_api, &protobuf_api, name).await;
         assert_same(&format!("{what} {name}"), &api_json, &got);
     }
     from_json.items.len()
+}
+
+/// Gets `name` through the JSON and the protobuf client until both reads return the same
+/// resourceVersion (a write between them changes it), a few times at most.
+async fn same_version_through_both<K>(json_api: &Api<K>, protobuf_api: &Api<K>, name: &str) -> (K, K)
+where
+    K: Resource + verbs::Get,
+{
+    let what = std::any::type_name::<K>();
+    for _ in 0..10 {
+        let api_json = json_api.get(name).await.unwrap_or_else(|e| panic!("{what} {name}: JSON get: {e}"));
+        let got = protobuf_api.get(name).await.unwrap_or_else(|e| panic!("{what} {name}: protobuf get: {e}"));
+        if api_json.metadata().resource_version == got.metadata().resource_version {
+            return (api_json, got);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{what} {name}: changed between every pair of reads, ten times");
 }
 
 /// `object` encoded as a protobuf request body and decoded back.
