@@ -4,8 +4,10 @@
 //! Each file may hold several YAML documents, and a document may be a `List` of CRDs. CRDs are
 //! applied server-side (`fieldManager=kubegen-tests`, `force=true`), so installing the same file
 //! twice, or from two tests of one binary at once, is harmless. A CRD counts as installed when its
-//! `Established` condition is `True` *and* a list of its first served version answers 200 (the
-//! condition can precede the REST handler by a moment).
+//! `Established` condition is `True`, a list of its first served version answers 200 (the
+//! condition can precede the REST handler by a moment) *and* the aggregated discovery document
+//! (`/apis`) lists the resource: a discovery controller adds it there on its own schedule, and
+//! a test that resolves the resource by discovery right after installing it must find it.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -18,6 +20,8 @@ use crate::{Error, FIELD_MANAGER};
 
 const CRD_PATH: &str = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// The media type of aggregated discovery (`apidiscovery.k8s.io/v2`, GA since 1.30).
+const AGGREGATED_DISCOVERY: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
 /// One CRD read from a file.
 pub(crate) struct Crd {
@@ -25,6 +29,9 @@ pub(crate) struct Crd {
     name: String,
     /// `/apis/<group>/<first served version>/<plural>`.
     list_path: String,
+    /// `<group>/<first served version>`, as aggregated discovery names it.
+    group_version: (String, String),
+    plural: String,
     manifest: Value,
 }
 
@@ -78,7 +85,14 @@ impl Crd {
             .and_then(|v| v.get("name"))
             .and_then(Value::as_str)
             .ok_or_else(|| format!("CRD {name} has no served version"))?;
-        Ok(Crd { file: file.to_path_buf(), list_path: format!("/apis/{group}/{version}/{plural}"), name, manifest })
+        Ok(Crd {
+            file: file.to_path_buf(),
+            list_path: format!("/apis/{group}/{version}/{plural}"),
+            group_version: (group, version.to_owned()),
+            plural,
+            name,
+            manifest,
+        })
     }
 }
 
@@ -103,7 +117,11 @@ async fn wait_served(http: &Http, crd: &Crd, deadline: Instant, timeout: Duratio
     loop {
         let last = match http.get(&format!("{CRD_PATH}/{}", crd.name)).await {
             Ok(current) if is_established(&current) => match http.get(&list).await {
-                Ok(_) => return Ok(()),
+                Ok(_) => match http.get_as("/apis", AGGREGATED_DISCOVERY).await {
+                    Ok(discovery) if discovers(&discovery, crd) => return Ok(()),
+                    Ok(_) => "not yet in the aggregated discovery document".to_owned(),
+                    Err(e) => e.to_string(),
+                },
                 Err(e) => e.to_string(),
             },
             Ok(current) => format!("conditions: {}", current.pointer("/status/conditions").unwrap_or(&Value::Null)),
@@ -121,6 +139,21 @@ async fn wait_served(http: &Http, crd: &Crd, deadline: Instant, timeout: Duratio
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }
+}
+
+/// Whether an aggregated discovery document (`APIGroupDiscoveryList`) lists `crd`'s resource
+/// in its first served version.
+fn discovers(discovery: &Value, crd: &Crd) -> bool {
+    let (group, version) = &crd.group_version;
+    let named = |value: &Value, key: &str, name: &str| value.get(key).and_then(Value::as_str) == Some(name);
+    let list = |value: &Value, key: &str| value.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
+    list(discovery, "items")
+        .iter()
+        .filter(|item| item.pointer("/metadata/name").and_then(Value::as_str) == Some(group.as_str()))
+        .flat_map(|item| list(item, "versions"))
+        .filter(|entry| named(entry, "version", version))
+        .flat_map(|entry| list(&entry, "resources"))
+        .any(|resource| named(&resource, "resource", &crd.plural))
 }
 
 fn is_established(crd: &Value) -> bool {
@@ -182,5 +215,21 @@ spec:
         assert!(is_established(&yes));
         assert!(!is_established(&no));
         assert!(!is_established(&serde_json::json!({})));
+    }
+
+    #[test]
+    fn aggregated_discovery_must_list_the_resource_in_its_served_version() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let crds = load(&write(dir.path(), CRD)).expect("load");
+        let document = |version: &str, resource: &str| {
+            serde_json::json!({"kind": "APIGroupDiscoveryList", "items": [
+                {"metadata": {"name": "other.io"}, "versions": [{"version": "v1", "resources": [{"resource": "widgets"}]}]},
+                {"metadata": {"name": "example.com"}, "versions": [{"version": version, "resources": [{"resource": resource}]}]},
+            ]})
+        };
+        assert!(discovers(&document("v1", "widgets"), &crds[0]));
+        assert!(!discovers(&document("v1alpha1", "widgets"), &crds[0]), "not served in that version");
+        assert!(!discovers(&document("v1", "gadgets"), &crds[0]));
+        assert!(!discovers(&serde_json::json!({}), &crds[0]));
     }
 }

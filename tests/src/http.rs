@@ -119,6 +119,12 @@ impl Http {
         self.send(Method::GET, path, None).await
     }
 
+    /// `GET path` with `accept` as the `Accept` header, and decode the JSON response (for
+    /// aggregated discovery, which answers `application/json;g=apidiscovery.k8s.io;...`).
+    pub async fn get_as(&self, path: &str, accept: &str) -> Result<Value, Error> {
+        self.request_json(Method::GET, path, accept, None).await
+    }
+
     /// `GET path` and return the body as text (for `/readyz`, `/version`, ...).
     pub async fn get_text(&self, path: &str) -> Result<String, Error> {
         let url = self.url(path);
@@ -170,12 +176,19 @@ impl Http {
 
     /// Sends a request with an optional `(content type, JSON body)` and decodes the JSON answer.
     pub async fn send(&self, method: Method, path: &str, body: Option<(&str, &Value)>) -> Result<Value, Error> {
+        self.request_json(method, path, "application/json", body).await
+    }
+
+    async fn request_json(
+        &self,
+        method: Method,
+        path: &str,
+        accept: &str,
+        body: Option<(&str, &Value)>,
+    ) -> Result<Value, Error> {
         let url = self.url(path);
-        let mut request = self
-            .client
-            .request(method.clone(), &url)
-            .timeout(REQUEST_TIMEOUT)
-            .header(reqwest::header::ACCEPT, "application/json");
+        let mut request =
+            self.client.request(method.clone(), &url).timeout(REQUEST_TIMEOUT).header(reqwest::header::ACCEPT, accept);
         if let Some((content_type, body)) = body {
             let bytes = serde_json::to_vec(body).map_err(|source| Error::Decode { url: url.clone(), source })?;
             request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(bytes);
