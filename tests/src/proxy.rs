@@ -70,6 +70,11 @@ impl PartitionProxy {
                     _ = stopped.changed() => return,
                 };
                 let Ok((client, _)) = accepted else { continue };
+                // The generation is read before the flag, here and not in the connection's
+                // task: `cut` sets the flag before it bumps the generation, so a connection
+                // accepted during a cut is either refused here or closed by its relay, never
+                // left open (read later, the bumped generation would look like its own).
+                let cut_at = watched.borrow().cut_generation;
                 if accepting_cut.load(Ordering::Acquire) {
                     drop(client);
                     continue;
@@ -78,7 +83,7 @@ impl PartitionProxy {
                 let conditions = watched.subscribe();
                 tokio::spawn(async move {
                     let Ok(server) = TcpStream::connect(target).await else { return };
-                    relay(id, client, server, conditions).await;
+                    relay(id, cut_at, client, server, conditions).await;
                 });
             }
         });
@@ -127,9 +132,9 @@ impl Drop for PartitionProxy {
     }
 }
 
-/// Passes bytes both ways until either side closes or the proxy cuts the connection.
-async fn relay(id: u64, client: TcpStream, server: TcpStream, conditions: watch::Receiver<Conditions>) {
-    let cut_at = conditions.borrow().cut_generation;
+/// Passes bytes both ways until either side closes or the proxy cuts the connection (bumps
+/// the cut generation past `cut_at`, the one it was accepted in).
+async fn relay(id: u64, cut_at: u64, client: TcpStream, server: TcpStream, conditions: watch::Receiver<Conditions>) {
     let (client_read, client_write) = client.into_split();
     let (server_read, server_write) = server.into_split();
     let mut cut = conditions.clone();
