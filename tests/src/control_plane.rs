@@ -288,6 +288,12 @@ impl ControlPlane {
     /// resourceVersion older than the restart gets 410 Gone (v1.35: HTTP 200, then an `ERROR`
     /// event whose Status has code 410), though etcd still has that revision. Fails if the
     /// server did not exit within 20 s of SIGTERM (it is then killed).
+    ///
+    /// Between the stop and the start the harness writes a key of its own to etcd, as a real
+    /// cluster's leases and controllers would: the new watch cache then starts past every
+    /// resourceVersion a client saw. Without a write, a client whose last resourceVersion is
+    /// the store's revision could resume its watch there, and whether it got the 410 would
+    /// depend on the server's own writes racing its start-up.
     pub async fn restart_apiserver(&self) -> Result<(), Error> {
         let old = lock(&self.apiserver).take();
         if let Some(old) = old
@@ -296,17 +302,27 @@ impl ControlPlane {
             self.start_apiserver().await?;
             return Err(Error::NotGraceful { process: KUBE_APISERVER, grace: APISERVER_STOP_GRACE });
         }
-        self.start_apiserver().await
+        let bumped = self.bump_etcd_revision().await;
+        self.start_apiserver().await?;
+        bumped
     }
 
     /// Kills kube-apiserver (SIGKILL: a crash; clients see their connections reset), starts it
-    /// again on the same port, and waits until it is ready.
+    /// again on the same port, and waits until it is ready; etcd's revision moves in between,
+    /// as in [`restart_apiserver`](Self::restart_apiserver).
     pub async fn kill_and_restart_apiserver(&self) -> Result<(), Error> {
         let old = lock(&self.apiserver).take();
         if let Some(old) = old {
             old.kill();
         }
-        self.start_apiserver().await
+        let bumped = self.bump_etcd_revision().await;
+        self.start_apiserver().await?;
+        bumped
+    }
+
+    async fn bump_etcd_revision(&self) -> Result<(), Error> {
+        let client = self.client()?;
+        etcd::bump_revision(&client, &self.etcd_config.url()).await
     }
 
     async fn start_apiserver(&self) -> Result<(), Error> {

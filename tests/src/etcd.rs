@@ -86,6 +86,17 @@ pub(crate) async fn current_revision(client: &reqwest::Client, base: &str) -> Re
         .ok_or_else(|| Error::Unexpected { url, message: format!("no header.revision in {response}") })
 }
 
+/// `base64("/kubegen-tests/revision")`: a key outside kube-apiserver's `/registry` prefix.
+const REVISION_KEY: &str = "L2t1YmVnZW4tdGVzdHMvcmV2aXNpb24=";
+
+/// Writes a key of the harness's own, so that the store's revision moves past every
+/// resourceVersion a client has seen.
+pub(crate) async fn bump_revision(client: &reqwest::Client, base: &str) -> Result<(), Error> {
+    let url = format!("{base}/v3/kv/put");
+    let body = json!({ "key": REVISION_KEY, "value": ALL_KEYS });
+    post(client, &url, &body).await.map(drop)
+}
+
 /// Compacts the key-value history up to `revision`, physically (waits until the old revisions
 /// are removed from the backend).
 pub(crate) async fn compact(client: &reqwest::Client, base: &str, revision: i64) -> Result<(), Error> {
