@@ -231,11 +231,7 @@ async fn sync_then_churn_converges() {
     create_many(&api, (0..1000).map(|i| format!("cm-{i:04}")).collect(), &written).await;
     until_the_watch_cache_has(&api, 1000).await;
 
-    let factory = SharedInformerFactory::with_options(
-        client,
-        FactoryOptions { namespace: Some(ns.clone()), ..FactoryOptions::default() },
-    );
-    let informer = factory.core_v1().config_maps();
+    let (factory, informer) = config_maps_in(client, &ns, ReflectorOptions::default());
     let (first, second) = (Ledger::default(), Ledger::default());
     let registrations = [informer.add_event_handler(first.clone()), informer.add_event_handler(second.clone())];
     factory.start();
@@ -265,11 +261,7 @@ async fn pipelined_pages_sync_and_relist_to_the_servers_state() {
     create_many(&api, (0..500).map(|i| format!("cm-{i:04}")).collect(), &written).await;
 
     let reflector = ReflectorOptions { page_size: 37, list_pages_in_flight: 4, ..ReflectorOptions::default() };
-    let factory = SharedInformerFactory::with_options(
-        client,
-        FactoryOptions { namespace: Some(ns.clone()), reflector, ..FactoryOptions::default() },
-    );
-    let informer = factory.core_v1().config_maps();
+    let (factory, informer) = config_maps_in(client, &ns, reflector);
     let ledger = Ledger::default();
     informer.add_event_handler(ledger.clone());
     factory.start();
@@ -286,6 +278,21 @@ async fn pipelined_pages_sync_and_relist_to_the_servers_state() {
     assert!(stats.lists >= 2, "no relist: {stats:?}");
     assert_nothing_invented(&ledger, &written);
     factory.shutdown().await;
+}
+
+/// A factory for ConfigMaps in `ns` through `client`, with `reflector`, and its (not yet
+/// started) ConfigMap informer.
+fn config_maps_in(
+    client: Client,
+    ns: &str,
+    reflector: ReflectorOptions,
+) -> (SharedInformerFactory, SharedIndexInformer<ConfigMap>) {
+    let factory = SharedInformerFactory::with_options(
+        client,
+        FactoryOptions { namespace: Some(ns.to_owned()), reflector, ..FactoryOptions::default() },
+    );
+    let informer = factory.core_v1().config_maps();
+    (factory, informer)
 }
 
 fn same_informer(factory: &SharedInformerFactory, informer: &SharedIndexInformer<ConfigMap>) -> bool {
@@ -310,11 +317,7 @@ async fn converges_through_restarts_compaction_and_a_partition() {
         backoff: kubegen_runtime::cache::backoff::BackoffSettings { max: Duration::from_secs(4), ..Default::default() },
         ..ReflectorOptions::default()
     };
-    let factory = SharedInformerFactory::with_options(
-        Client::new(config).expect("client"),
-        FactoryOptions { namespace: Some(ns.clone()), reflector, ..FactoryOptions::default() },
-    );
-    let informer = factory.core_v1().config_maps();
+    let (factory, informer) = config_maps_in(Client::new(config).expect("client"), &ns, reflector);
     let ledger = Ledger::default();
     informer.add_event_handler(ledger.clone());
     // A handler that also gets the cache replayed every second, through relists and 410s:
@@ -391,11 +394,7 @@ async fn a_silently_dead_connection_is_noticed_and_the_informers_resume() {
         config.connect_through(proxy.address());
         let mut reflector = ReflectorOptions::default();
         configure(&mut config, &mut reflector);
-        let factory = SharedInformerFactory::with_options(
-            Client::new(config).expect("client"),
-            FactoryOptions { namespace: Some(ns.clone()), reflector, ..FactoryOptions::default() },
-        );
-        let informer = factory.core_v1().config_maps();
+        let (factory, informer) = config_maps_in(Client::new(config).expect("client"), &ns, reflector);
         let ledger = Ledger::default();
         informer.add_event_handler(ledger.clone());
         factory.start();
@@ -483,11 +482,7 @@ async fn a_slow_handler_does_not_delay_another() {
     let ns = cp.fresh_namespace("informer-slow").await.expect("namespace");
     let client = cp.kube_client().expect("client");
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
-    let factory = SharedInformerFactory::with_options(
-        client,
-        FactoryOptions { namespace: Some(ns.clone()), ..FactoryOptions::default() },
-    );
-    let informer = factory.core_v1().config_maps();
+    let (factory, informer) = config_maps_in(client, &ns, ReflectorOptions::default());
     let slow = Ledger { delay: Duration::from_millis(100), ..Ledger::default() };
     let fast = Ledger::default();
     let slow_registration = informer.add_event_handler(slow.clone());
@@ -528,15 +523,8 @@ async fn a_late_handler_receives_the_whole_cache() {
     let written = Written::default();
     create_many(&api, (0..100).map(|i| format!("cm-{i:04}")).collect(), &written).await;
     // Streaming lists (sendInitialEvents) this time.
-    let factory = SharedInformerFactory::with_options(
-        client,
-        FactoryOptions {
-            namespace: Some(ns.clone()),
-            reflector: ReflectorOptions { streaming_list: true, ..ReflectorOptions::default() },
-            ..FactoryOptions::default()
-        },
-    );
-    let informer = factory.core_v1().config_maps();
+    let (factory, informer) =
+        config_maps_in(client, &ns, ReflectorOptions { streaming_list: true, ..ReflectorOptions::default() });
     factory.start();
     factory.wait_for_cache_sync().await.expect("syncs");
     let late = Ledger::default();
