@@ -67,25 +67,29 @@ impl<K> ApiListerWatcher<K> {
     pub fn new(api: Api<K>, tweak: Option<TweakListParams>) -> Self {
         Self { api, tweak }
     }
-}
 
-impl<K: Object + verbs::List + verbs::Watch> ListerWatcher<K> for ApiListerWatcher<K> {
-    fn list(&self, mut params: ListParams) -> BoxFuture<'static, Result<ObjectList<K>, Error>> {
+    /// `params` with the tweak applied.
+    fn tweaked(&self, mut params: ListParams) -> ListParams {
         if let Some(tweak) = &self.tweak {
             tweak(&mut params);
         }
+        params
+    }
+}
+
+impl<K: Object + verbs::List + verbs::Watch> ListerWatcher<K> for ApiListerWatcher<K> {
+    fn list(&self, params: ListParams) -> BoxFuture<'static, Result<ObjectList<K>, Error>> {
+        let params = self.tweaked(params);
         let api = self.api.clone();
         Box::pin(async move { api.list(&params).await })
     }
 
     fn list_announcing_next(
         &self,
-        mut params: ListParams,
+        params: ListParams,
         next: oneshot::Sender<Option<String>>,
     ) -> BoxFuture<'static, Result<ObjectList<K>, Error>> {
-        if let Some(tweak) = &self.tweak {
-            tweak(&mut params);
-        }
+        let params = self.tweaked(params);
         let api = self.api.clone();
         Box::pin(async move {
             api.list_with_early_metadata(&params, move |metadata| {
