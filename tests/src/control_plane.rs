@@ -302,9 +302,7 @@ impl ControlPlane {
             self.start_apiserver().await?;
             return Err(Error::NotGraceful { process: KUBE_APISERVER, grace: APISERVER_STOP_GRACE });
         }
-        let bumped = self.bump_etcd_revision().await;
-        self.start_apiserver().await?;
-        bumped
+        self.start_apiserver_on_a_newer_revision().await
     }
 
     /// Kills kube-apiserver (SIGKILL: a crash; clients see their connections reset), starts it
@@ -315,14 +313,15 @@ impl ControlPlane {
         if let Some(old) = old {
             old.kill();
         }
-        let bumped = self.bump_etcd_revision().await;
-        self.start_apiserver().await?;
-        bumped
+        self.start_apiserver_on_a_newer_revision().await
     }
 
-    async fn bump_etcd_revision(&self) -> Result<(), Error> {
-        let client = self.client()?;
-        etcd::bump_revision(&client, &self.etcd_config.url()).await
+    /// Writes the harness's key to etcd, then starts kube-apiserver (even when the write
+    /// failed, whose error then comes back after the start).
+    async fn start_apiserver_on_a_newer_revision(&self) -> Result<(), Error> {
+        let bumped = async { etcd::bump_revision(&self.client()?, &self.etcd_config.url()).await }.await;
+        self.start_apiserver().await?;
+        bumped
     }
 
     async fn start_apiserver(&self) -> Result<(), Error> {
