@@ -148,5 +148,5 @@ pub fn fields_v1(field: &Field<'_>, name: &'static str) -> Result<FieldsV1, Deco
     let text = std::str::from_utf8(bytes).map_err(|error| {
         DecodeError::new(DecodeErrorKind::InvalidJson(error.to_string())).within("FieldsV1").within(name)
     })?;
-    serde_json::from_str(text).map_err(|error| json_error(error, "FieldsV1", name))
+    FieldsV1::from_json(text).map_err(|error| json_error(error, "FieldsV1", name))
 }

@@ -231,6 +231,26 @@ fn errors_name_the_type_and_field() {
     assert_eq!(error.kind(), &DecodeErrorKind::MissingMagic);
 }
 
+/// `FieldsV1` is JSON text inside protobuf: kept verbatim when it is JSON (surrounding
+/// whitespace dropped, as a `RawValue` drops it), an error naming the field when it is not.
+#[test]
+fn fields_v1_must_be_json() {
+    let meta_with = |fields: &str| {
+        let managed = Writer::default().string(1, "m").message(7, Writer::default().string(1, fields));
+        let body = envelope("v1", "Pod", Writer::default().message(1, Writer::default().message(17, managed)));
+        decode_envelope(&body).expect("envelope").decode::<ObjectHead>().map(|head| head.metadata)
+    };
+    let meta = meta_with(" {\"f:data\":{\"k:{\\\"a\\\":1}\":{}}} ").expect("JSON");
+    let fields = meta.managed_fields.as_ref().and_then(|entries| entries[0].fields_v1.as_ref()).expect("fields");
+    assert_eq!(fields.as_json(), r#"{"f:data":{"k:{\"a\":1}":{}}}"#);
+    let error = meta_with(r#"{"f:data":{},}"#).expect_err("a trailing comma");
+    assert_eq!(
+        error.path(),
+        "PartialObjectMetadata.metadata.ObjectMeta.managedFields.ManagedFieldsEntry.fieldsV1.FieldsV1"
+    );
+    assert!(matches!(error.kind(), DecodeErrorKind::InvalidJson(message) if message.contains("column 14")), "{error}");
+}
+
 #[test]
 fn deep_nesting_fails_instead_of_overflowing_the_stack() {
     /// A message whose field 1 is itself.

@@ -10,6 +10,7 @@
 mod byte_string;
 pub mod exact_vec;
 mod int_or_string;
+mod json_text;
 mod list_meta;
 mod object_meta;
 mod quantity;

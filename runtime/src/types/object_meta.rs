@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use super::struct_decode::impl_decode_fields;
-use super::{Str, StringMap, Time};
+use super::{Str, StringMap, Time, json_text};
 
 /// Metadata every persisted object has: name, namespace, labels, resourceVersion, owners, ...
 /// (`meta/v1` `ObjectMeta`).
@@ -181,60 +181,59 @@ pub struct ManagedFieldsEntry {
 /// A set of fields as a JSON trie (`meta/v1` `FieldsV1`), kept as its JSON text: clients
 /// rarely read it, and parsing it into a tree would cost most of an object's memory.
 ///
-/// Decodes only from JSON (serde_json deserializers, including `serde_json::Value`).
-#[derive(Clone)]
-pub struct FieldsV1(Box<RawValue>);
+/// The text is always one JSON value: every way of making one checks it.
+#[derive(Clone, PartialEq)]
+pub struct FieldsV1(Box<str>);
 
 impl FieldsV1 {
+    /// A field set from its JSON text; serde_json's error (with the line and column) when the
+    /// text is not one JSON value. Whitespace around the value is dropped.
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        json_text::check(text).map(|value| Self(value.into()))
+    }
+
     /// The JSON text of the field set.
     pub fn as_json(&self) -> &str {
-        self.0.get()
+        &self.0
     }
 
     /// The field set parsed into a JSON value.
     pub fn to_value(&self) -> serde_json::Value {
-        // The text came from a JSON parser, so it parses again.
-        serde_json::from_str(self.0.get()).unwrap_or(serde_json::Value::Null)
+        // The text was checked when the set was made, so it parses.
+        serde_json::from_str(&self.0).unwrap_or(serde_json::Value::Null)
     }
 
     /// A field set from a JSON value.
     pub fn from_value(value: &serde_json::Value) -> Self {
-        let text = value.to_string();
-        Self(RawValue::from_string(text).unwrap_or_else(|_| empty_fields()))
+        // serde_json writes JSON.
+        Self(value.to_string().into())
     }
-}
-
-fn empty_fields() -> Box<RawValue> {
-    RawValue::from_string("{}".to_owned()).unwrap_or_else(|_| unreachable!("`{{}}` is valid JSON"))
 }
 
 impl Default for FieldsV1 {
     fn default() -> Self {
-        Self(empty_fields())
-    }
-}
-
-impl PartialEq for FieldsV1 {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.get() == other.0.get()
+        Self("{}".into())
     }
 }
 
 impl fmt::Debug for FieldsV1 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("FieldsV1").field(&self.0.get()).finish()
+        f.debug_tuple("FieldsV1").field(&self.as_json()).finish()
     }
 }
 
 impl Serialize for FieldsV1 {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
+        // Written as raw JSON, which takes a `RawValue`; making one checks the text again
+        // (with serde_json), which costs a write what the fast check saved the read.
+        let raw: &RawValue = serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for FieldsV1 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Box::<RawValue>::deserialize(deserializer).map(Self)
+        Box::<RawValue>::deserialize(deserializer).map(|raw| Self(raw.into()))
     }
 }
 
