@@ -8,6 +8,7 @@ use bytes::{Buf, BytesMut};
 use super::envelope::{Unknown, decode_envelope};
 use super::error::{DecodeError, DecodeErrorKind};
 use super::reader::for_each_field;
+use crate::types::Str;
 
 /// The default largest frame accepted: the API server's largest request body (3 MiB) is far
 /// below it, so only a broken or hostile stream reaches it.
@@ -63,8 +64,8 @@ impl FrameDecoder {
 /// One decoded watch event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatchEvent<'a> {
-    /// `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK` or `ERROR`.
-    pub event_type: String,
+    /// `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK` or `ERROR` (inline: no allocation per event).
+    pub event_type: Str,
     /// The object's envelope (a `Status` for `ERROR`).
     pub object: Unknown<'a>,
 }
@@ -72,11 +73,11 @@ pub struct WatchEvent<'a> {
 /// Decodes a frame's `WatchEvent` and the envelope of its object.
 pub fn decode_watch_event(frame: &[u8]) -> Result<WatchEvent<'_>, DecodeError> {
     let wrap = |error: DecodeError| error.within("WatchEvent");
-    let mut event_type = String::new();
+    let mut event_type = Str::default();
     let mut raw: &[u8] = &[];
     for_each_field(frame, 0, |field| {
         match field.number {
-            1 => event_type = field.string("type")?.into(),
+            1 => field.set_string(&mut event_type, "type")?,
             2 => {
                 let in_object = |error: DecodeError| error.within("RawExtension").within("object");
                 for_each_field(field.bytes("object")?, 1, |inner| {
