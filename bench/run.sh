@@ -82,7 +82,7 @@ if wants decode; then
 fi
 if wants heap; then
   stage heap
-  run "$bench" heap --fixtures "$fixtures" --out "$results/heap-rust.json"
+  run "$bench-heap" heap --fixtures "$fixtures" --out "$results/heap-rust.json"
   run "$go_bin" heap --fixtures "$fixtures" --out "$results/heap-go.json"
 fi
 if wants sizes; then

@@ -1,8 +1,10 @@
 //! A counting global allocator: the bytes the process holds, for heap-retained figures.
 //!
 //! Counts requested sizes (`Layout::size`), not the allocator's rounding, and only while
-//! [`enable`] is on, so that decode throughput runs pay a single relaxed load per allocation.
-//! Go's `HeapAlloc` counts size-class-rounded objects; the report says so.
+//! [`enable`] is on. Only `kubegen-bench-heap` installs it: even switched off it costs every
+//! allocation a call and a load, which timed workloads should not pay. Go's `HeapAlloc`
+//! counts size-class-rounded objects; the report says so. The other helpers here (keeping
+//! freed memory mapped, settling between runs) are for the decode workload.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
@@ -22,6 +24,17 @@ pub fn enable() {
 /// Stops counting.
 pub fn disable() {
     ENABLED.store(false, Ordering::SeqCst);
+}
+
+/// Whether this process's global allocator is [`Counting`] (an allocation while enabled
+/// shows up in [`live`]).
+pub fn counts() -> bool {
+    enable();
+    let probe = std::hint::black_box(Box::new(0u64));
+    let counted = live() > 0;
+    drop(probe);
+    disable();
+    counted
 }
 
 /// Bytes allocated and not freed since [`enable`] (frees of older blocks count negative).

@@ -1,39 +1,14 @@
-//! `kubegen-bench`: kubegen beside kube-rs and client-go on the same work. `bench/run.sh`
-//! calls its subcommands (and the Go binary's) and renders `BENCHMARKS.md`; each subcommand
-//! writes JSON result records (see [`results`]).
-//!
-//! Module map, one concept each: [`fixtures`] (the seeded objects), [`models`] (the two Rust
-//! libraries behind one trait), [`decode`], [`heap`] (with the counting allocator in
-//! [`alloc`]), [`sizes`], [`generation`], [`build_time`], [`cluster`] (control plane,
-//! informers, requests, streams, controllers; kubegen's slots in `cluster/kubegen.rs`), [`env`],
-//! [`report`].
-
-mod alloc;
-mod build_time;
-mod cluster;
-mod decode;
-mod decode_protobuf;
-mod env;
-mod fixtures;
-mod generation;
-mod heap;
-mod models;
-mod report;
-mod results;
-mod sizes;
-mod stats;
+//! The command line of both binaries: one subcommand per workload, and the internal ones.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 
-use cluster::child::RustLibrary;
-use cluster::probe::InformerParams;
-use cluster::requests::RequestParams;
-
-#[global_allocator]
-static ALLOCATOR: alloc::Counting = alloc::Counting;
+use crate::cluster::child::RustLibrary;
+use crate::cluster::probe::InformerParams;
+use crate::cluster::requests::RequestParams;
+use crate::{alloc, build_time, cluster, decode, env, fixtures, generation, heap, report, results, sizes};
 
 /// Benchmarks of kubegen against kube-rs and client-go.
 #[derive(Parser)]
@@ -65,7 +40,8 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         iterations: usize,
     },
-    /// Workload 2: heap retained per cached object.
+    /// Workload 2: heap retained per cached object (in `kubegen-bench-heap` only, the binary
+    /// with the counting allocator).
     Heap {
         #[command(flatten)]
         io: FixtureIo,
@@ -203,7 +179,8 @@ struct FixtureIo {
     out: PathBuf,
 }
 
-fn main() -> anyhow::Result<()> {
+/// Runs the subcommand of the command line.
+pub fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Fixtures { dir, seed, count } => fixtures::ensure(&dir, seed, count).map(drop),
         Command::Decode { io, iterations } => {
@@ -211,6 +188,9 @@ fn main() -> anyhow::Result<()> {
             results::write(&io.out, &decode::run(&io.fixtures, &manifest, iterations)?)
         }
         Command::Heap { io } => {
+            if !alloc::counts() {
+                bail!("the heap workload counts allocations: run it with kubegen-bench-heap, not kubegen-bench");
+            }
             let manifest = fixtures::Manifest::read(&io.fixtures)?;
             results::write(&io.out, &heap::run(&io.fixtures, &manifest)?)
         }

@@ -30,7 +30,9 @@ pub const SECTIONS: &[Section] = &[
                 process keeps the memory it frees mapped (glibc's `mallopt`: no trimming, no mmap), so no \
                 run faults in pages an earlier run gave back; with glibc's defaults, which run paid for that \
                 depended on the allocator's state, and it was k8s-openapi's list (about 100 ms of its time). \
-                Go's runtime is left as it is. Protobuf: the same list as kube-apiserver writes it (`k8s\\0` envelope; written from the JSON \
+                Go's runtime is left as it is. The Rust decode runs in `kubegen-bench`, whose allocator is \
+                the system's, as in a user's program (the counting allocator of the heap workload lives in \
+                its own binary, `kubegen-bench-heap`: even idle it cost about 2% of a protobuf watch decode). Protobuf: the same list as kube-apiserver writes it (`k8s\\0` envelope; written from the JSON \
                 fixture by client-go's serializer, `kubegen-bench-go protofixtures`), about half the bytes; \
                 `kubegen (protobuf)` decodes it as `Api::list` does (the generated `Pod` decoder, crate \
                 feature `protobuf`), `client-go (protobuf)` as a typed client-go client does (the codec); \
@@ -55,7 +57,8 @@ pub const SECTIONS: &[Section] = &[
         title: "2a. Heap retained per cached Pod",
         about: "Each Pod of the watch fixture decoded and kept as `Arc<Pod>` (Go: `*corev1.Pod`) in a map \
                 keyed by `namespace/name`; heap growth over the fixture bytes already loaded, divided by \
-                10,000 (map and keys included). Rust: a counting global allocator (requested bytes); Go: \
+                10,000 (map and keys included). Rust: a counting global allocator (requested bytes; \
+                `kubegen-bench-heap`, the only binary that has it); Go: \
                 `runtime.ReadMemStats().HeapAlloc` after `runtime.GC()` (size-class rounded). The ratio is to \
                 the Pod's compact JSON size. A reference figure measured elsewhere for k8s-openapi: \
                 ~29 KB per Pod, 7.7× its JSON.",
