@@ -100,10 +100,15 @@ async fn a_full_queue_drops_and_counts_instead_of_blocking() {
     proxy.stall();
     let record = EventRecord::normal(regarding.clone(), "Synced", "Sync", "synced the subject");
     recorder.publish(record.clone());
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Once the writing task has taken it (its create hanging), the queue is empty again.
+    let started = std::time::Instant::now();
+    while recorder.queued() > 0 {
+        assert!(started.elapsed() < Duration::from_secs(10), "the first record was never taken");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let queued = (0..1000).filter(|_| recorder.publish(record.clone())).count();
     let stats = recorder.stats();
-    assert_eq!(queued, 10, "the queue holds ten");
+    assert_eq!((queued, recorder.queued()), (10, 10), "the queue holds ten");
     assert_eq!((stats.published, stats.dropped), (1001, 990), "{stats:?}");
 
     // The server answers again: what was taken is one Event, nothing else was lost.

@@ -179,6 +179,12 @@ impl<E> EventRecorder<E> {
         }
     }
 
+    /// Records waiting in the queue, not yet taken by the writing task (a gauge for metrics:
+    /// a queue that stays full drops what is published).
+    pub fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
     /// Waits until every record published before this call was handled and every grown
     /// series count was written (or failed).
     pub async fn flush(&self) {
