@@ -138,9 +138,9 @@ impl<'a> Reader<'a> {
     /// The next field, or `None` at the end of the input.
     ///
     /// Inlined into every message's decode loop: a key of one or two bytes (field numbers up to
-    /// 2,047) followed by a varint of one byte or a length of up to two bytes is read here
-    /// without a call; that is nearly every field Kubernetes writes. Anything else (long
-    /// varints, fixed-width values, errors) goes through `Reader::field_in_full`.
+    /// 2,047) followed by a whole varint or a length of up to two bytes is read here without a
+    /// call; that is nearly every field Kubernetes writes. Anything else (longer lengths,
+    /// fixed-width values, errors) goes through `Reader::field_in_full`.
     #[inline(always)]
     pub fn field(&mut self, depth: u32) -> Result<Option<Field<'a>>, DecodeErrorKind> {
         self.read_into(depth, |field| field)
