@@ -146,14 +146,17 @@ async fn wait_served(http: &Http, crd: &Crd, deadline: Instant, timeout: Duratio
 fn discovers(discovery: &Value, crd: &Crd) -> bool {
     let (group, version) = &crd.group_version;
     let named = |value: &Value, key: &str, name: &str| value.get(key).and_then(Value::as_str) == Some(name);
-    let list = |value: &Value, key: &str| value.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
-    list(discovery, "items")
-        .iter()
+    array(discovery, "items")
         .filter(|item| item.pointer("/metadata/name").and_then(Value::as_str) == Some(group.as_str()))
-        .flat_map(|item| list(item, "versions"))
+        .flat_map(|item| array(item, "versions"))
         .filter(|entry| named(entry, "version", version))
-        .flat_map(|entry| list(&entry, "resources"))
-        .any(|resource| named(&resource, "resource", &crd.plural))
+        .flat_map(|entry| array(entry, "resources"))
+        .any(|resource| named(resource, "resource", &crd.plural))
+}
+
+/// The elements of the array under `key`; none when it is missing or not an array.
+fn array<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    value.get(key).and_then(Value::as_array).into_iter().flatten()
 }
 
 fn is_established(crd: &Value) -> bool {

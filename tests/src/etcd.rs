@@ -88,12 +88,14 @@ pub(crate) async fn current_revision(client: &reqwest::Client, base: &str) -> Re
 
 /// `base64("/kubegen-tests/revision")`: a key outside kube-apiserver's `/registry` prefix.
 const REVISION_KEY: &str = "L2t1YmVnZW4tdGVzdHMvcmV2aXNpb24=";
+/// `base64("bumped")`: what the key holds does not matter, only that it is written.
+const REVISION_VALUE: &str = "YnVtcGVk";
 
 /// Writes a key of the harness's own, so that the store's revision moves past every
 /// resourceVersion a client has seen.
 pub(crate) async fn bump_revision(client: &reqwest::Client, base: &str) -> Result<(), Error> {
     let url = format!("{base}/v3/kv/put");
-    let body = json!({ "key": REVISION_KEY, "value": ALL_KEYS });
+    let body = json!({ "key": REVISION_KEY, "value": REVISION_VALUE });
     post(client, &url, &body).await.map(drop)
 }
 

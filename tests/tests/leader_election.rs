@@ -112,9 +112,7 @@ async fn never_two_leaders<T>(
                         // A leader may briefly trail the Lease (it learns of a loss at its next
                         // renewal), but never claims a Lease someone else has renewed since.
                         assert!(
-                            holder == *id
-                                || holder.is_empty()
-                                || !views.iter().any(|(other, e, _)| *other == holder && e.is_leader()),
+                            holder == *id || holder.is_empty() || !still_leading(&holder),
                             "lease {holder}, leaders {leading:?}"
                         );
                     }
