@@ -247,17 +247,18 @@ fn whole_varint(input: &[u8]) -> Option<(u64, usize)> {
 /// less time. Longer strings go to `from_utf8`, whose word-at-a-time path wins there.
 #[inline]
 fn text(bytes: &[u8]) -> Cow<'_, str> {
-    if bytes.len() <= SHORT_TEXT {
+    let valid = if bytes.len() <= SHORT_TEXT {
         // The first chunk's invalid part is empty only when its valid part is the whole input.
-        return match bytes.utf8_chunks().next() {
-            None => Cow::Borrowed(""),
-            Some(chunk) if chunk.invalid().is_empty() => Cow::Borrowed(chunk.valid()),
-            Some(_) => Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
-        };
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
+        match bytes.utf8_chunks().next() {
+            None => Some(""),
+            Some(chunk) => chunk.invalid().is_empty().then(|| chunk.valid()),
+        }
+    } else {
+        std::str::from_utf8(bytes).ok()
+    };
+    match valid {
+        Some(text) => Cow::Borrowed(text),
+        None => Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
     }
 }
 

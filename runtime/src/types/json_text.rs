@@ -19,7 +19,7 @@ const NESTING: u32 = 128;
 /// Checks that `text` is one JSON value with optional whitespace around it, and returns the
 /// value without that whitespace; serde_json's error when it is not JSON.
 pub(crate) fn check(text: &str) -> Result<&str, serde_json::Error> {
-    let trimmed = text.trim_matches(is_whitespace_char);
+    let trimmed = trim(text);
     if is_one_value(trimmed.as_bytes()) {
         return Ok(trimmed);
     }
@@ -27,8 +27,14 @@ pub(crate) fn check(text: &str) -> Result<&str, serde_json::Error> {
     Ok(raw.get())
 }
 
-fn is_whitespace_char(character: char) -> bool {
-    matches!(character, ' ' | '\t' | '\n' | '\r')
+/// `text` without the JSON whitespace around it.
+fn trim(text: &str) -> &str {
+    text.trim_matches(|character: char| u8::try_from(character).is_ok_and(is_whitespace))
+}
+
+/// JSON's whitespace (RFC 8259: space, tab, line feed, carriage return; not form feed).
+fn is_whitespace(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// Whether `bytes` are exactly one JSON value (no surrounding whitespace) that the scan can
@@ -115,7 +121,7 @@ fn is_one_value(bytes: &[u8]) -> bool {
 }
 
 fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
-    while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(at) {
+    while bytes.get(at).is_some_and(|&byte| is_whitespace(byte)) {
         at += 1;
     }
     at
@@ -295,11 +301,11 @@ mod tests {
     #[test]
     fn the_scan_vouches_for_valid_json_and_for_nothing_else() {
         for text in VALID {
-            assert!(is_one_value(text.trim_matches(is_whitespace_char).as_bytes()), "scan rejects {text:?}");
+            assert!(is_one_value(trim(text).as_bytes()), "scan rejects {text:?}");
             assert!(serde_json_accepts(text), "serde_json rejects {text:?}");
         }
         for text in INVALID {
-            assert!(!is_one_value(text.trim_matches(is_whitespace_char).as_bytes()), "scan accepts {text:?}");
+            assert!(!is_one_value(trim(text).as_bytes()), "scan accepts {text:?}");
             assert!(!serde_json_accepts(text), "serde_json accepts {text:?}");
             assert!(check(text).is_err(), "check accepts {text:?}");
         }
@@ -350,7 +356,7 @@ mod tests {
                 }
             }
             let Ok(text) = std::str::from_utf8(&bytes) else { continue };
-            let scanned = is_one_value(text.trim_matches(is_whitespace_char).as_bytes());
+            let scanned = is_one_value(trim(text).as_bytes());
             if scanned {
                 vouched += 1;
                 assert!(serde_json_accepts(text), "scan vouches for {text:?}, serde_json rejects it");
