@@ -4,20 +4,14 @@ use super::error::DecodeError;
 use super::reader::{Field, Message, for_each_field};
 use crate::types::{ByteString, Str, StringMap};
 
-/// One `map<string, string>` entry.
-#[derive(Default)]
-struct StringEntry {
-    key: Str,
-    value: Str,
-}
-
-impl Message for StringEntry {
+/// One `map<string, string>` entry, decoded into its place in a `StringMap`'s entries.
+impl Message for (Str, Str) {
     const NAME: &'static str = "entry";
 
     fn merge_field(&mut self, field: Field<'_>) -> Result<(), DecodeError> {
         match field.number {
-            1 => field.set_string(&mut self.key, "key")?,
-            2 => field.set_string(&mut self.value, "value")?,
+            1 => field.set_string(&mut self.0, "key")?,
+            2 => field.set_string(&mut self.1, "value")?,
             _ => {}
         }
         Ok(())
@@ -31,10 +25,9 @@ pub fn merge_string_entry(
     field: &Field<'_>,
     name: &'static str,
 ) -> Result<(), DecodeError> {
-    let entry: StringEntry = field.message(name)?;
     // Go writes a map's entries together: the first one sizes the map for all.
-    map.get_or_insert_with(|| StringMap::with_capacity(field.run_length())).insert(entry.key, entry.value);
-    Ok(())
+    map.get_or_insert_with(|| StringMap::with_capacity(field.run_length()))
+        .push_in_place(|entry| field.merge_message(entry, name))
 }
 
 /// Adds one entry of a `map<string, V>` field to `map`; `value` decodes the entry's field 2

@@ -495,12 +495,26 @@ impl<'a> Field<'a> {
             return 1;
         };
         let key = u64::from(self.number) << 3 | 2;
-        let mut reader = Reader::new(self.following);
-        let mut count = 1;
-        while reader.varint() == Ok(key) && reader.length_delimited().is_ok() {
+        let (mut rest, mut count) = (self.following, 1);
+        loop {
+            // Keys and lengths of one or two bytes, read inline; anything else (a long item,
+            // a large field number, a cut) goes through the reader, which decides.
+            if let Some((found, key_length)) = short_varint(rest)
+                && let Some((length, length_length)) = short_varint(&rest[key_length..])
+            {
+                match rest.get(key_length + length_length + length as usize..) {
+                    Some(next) if u64::from(found) == key => rest = next,
+                    _ => return count,
+                }
+            } else {
+                let mut reader = Reader::new(rest);
+                if reader.varint() != Ok(key) || reader.length_delimited().is_err() {
+                    return count;
+                }
+                rest = &rest[reader.position..];
+            }
             count += 1;
         }
-        count
     }
 
     /// Makes room in an empty `list` for this field's run of items ([`Field::run_length`]),
@@ -684,6 +698,46 @@ mod tests {
         assert_eq!(late.run_length(), 1, "a cut item is not counted");
         let varint = Field { number: 2, value: WireValue::Varint(1), depth: 0, following: &input };
         assert_eq!(varint.run_length(), 1);
+    }
+
+    /// `run_length` reads short keys and lengths inline and the rest through the reader: the
+    /// count is the reader's for keys and lengths of one to three bytes, mixed, and cut at
+    /// every byte.
+    #[test]
+    fn run_length_counts_as_the_reader_does_for_any_key_and_length_size() {
+        fn encode_varint(mut value: u64, out: &mut Vec<u8>) {
+            while value >= 0x80 {
+                out.push(value as u8 | 0x80);
+                value >>= 7;
+            }
+            out.push(value as u8);
+        }
+        fn by_reader(number: u32, following: &[u8]) -> usize {
+            let key = u64::from(number) << 3 | 2;
+            let mut reader = Reader::new(following);
+            let mut count = 1;
+            while reader.varint() == Ok(key) && reader.length_delimited().is_ok() {
+                count += 1;
+            }
+            count
+        }
+        for number in [1, 15, 16, 2047, 2048, 1 << 20] {
+            let mut following = Vec::new();
+            for length in [0usize, 1, 127, 128, 16_383, 16_384, 3] {
+                encode_varint(u64::from(number) << 3 | 2, &mut following);
+                encode_varint(length as u64, &mut following);
+                following.extend(std::iter::repeat_n(b'x', length));
+            }
+            // Another field ends the run.
+            following.extend([0x08, 1]);
+            for end in (0..=following.len()).filter(|end| end % 97 == 0 || *end < 40 || following.len() - end < 40) {
+                let cut = &following[..end];
+                let field = Field { number, value: WireValue::Len(b""), depth: 0, following: cut };
+                assert_eq!(field.run_length(), by_reader(number, cut), "field {number}, cut at {end}");
+            }
+            let field = Field { number, value: WireValue::Len(b""), depth: 0, following: &following };
+            assert_eq!(field.run_length(), 8, "field {number}: the first item and seven more");
+        }
     }
 
     /// Both paths of `text` (short strings by `Utf8Chunks`, long ones by `from_utf8`) agree

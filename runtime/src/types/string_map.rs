@@ -87,6 +87,12 @@ impl<V> StringMap<V> {
     /// Sets the value of `key`; returns the one it replaced.
     pub fn insert(&mut self, key: impl Into<Str>, value: V) -> Option<V> {
         let key = key.into();
+        // Kubernetes writes maps sorted by key (Go's JSON and protobuf encoders both sort
+        // them), so a decoded entry usually goes last: one comparison, not a search.
+        if self.entries.last().is_none_or(|(last, _)| *last < key) {
+            self.entries.push((key, value));
+            return None;
+        }
         match self.position(key.as_str()) {
             Ok(index) => Some(std::mem::replace(&mut self.entries[index].1, value)),
             Err(index) => {
@@ -94,6 +100,28 @@ impl<V> StringMap<V> {
                 None
             }
         }
+    }
+
+    /// Appends an entry that `fill` builds in place (from an empty key and `V::default()`,
+    /// so that a decoder writes the key and value where they stay instead of moving them in),
+    /// then moves it where the order wants it if it is not there already, replacing an entry
+    /// of the same key as [`StringMap::insert`] does. On an error the entry is dropped and
+    /// the map is as it was.
+    pub(crate) fn push_in_place<E>(&mut self, fill: impl FnOnce(&mut (Str, V)) -> Result<(), E>) -> Result<(), E>
+    where
+        V: Default,
+    {
+        self.entries.push((Str::default(), V::default()));
+        let last = self.entries.len() - 1;
+        if let Err(error) = fill(&mut self.entries[last]) {
+            self.entries.pop();
+            return Err(error);
+        }
+        let in_order = last == 0 || self.entries[last - 1].0 < self.entries[last].0;
+        if !in_order && let Some((key, value)) = self.entries.pop() {
+            self.insert(key, value);
+        }
+        Ok(())
     }
 
     /// Removes `key`; returns its value.
@@ -297,6 +325,31 @@ mod tests {
         many.extend((0..80_000).rev().map(|index| (format!("{index:06}"), index)));
         assert_eq!(many.len(), 80_000);
         assert_eq!(many.get("000007"), Some(&7));
+    }
+
+    #[test]
+    fn entries_pushed_in_place_keep_the_order_and_replace_their_key() {
+        let mut map: StringMap<i32> = StringMap::new();
+        let push = |map: &mut StringMap<i32>, key: &str, value: i32| {
+            map.push_in_place(|entry| {
+                entry.0.push_str(key);
+                entry.1 = value;
+                Ok::<_, ()>(())
+            })
+        };
+        for (key, value) in [("b", 1), ("d", 2), ("a", 3), ("c", 4), ("d", 5), ("e", 6)] {
+            push(&mut map, key, value).expect("filled");
+        }
+        let entries: Vec<(&str, i32)> = map.iter().map(|(key, value)| (key.as_str(), *value)).collect();
+        assert_eq!(entries, [("a", 3), ("b", 1), ("c", 4), ("d", 5), ("e", 6)]);
+        // A failed fill leaves the map as it was.
+        let failed = map.push_in_place(|entry| {
+            entry.1 = 9;
+            Err(())
+        });
+        assert_eq!(failed, Err(()));
+        assert_eq!(map.len(), 5);
+        assert_eq!(map.get(""), None);
     }
 
     #[test]
