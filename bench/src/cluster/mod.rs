@@ -63,8 +63,10 @@ pub struct ClusterOptions {
     /// with the next library (whichever runs first meets a server still settling after the
     /// creates); the first also times update delivery, the others only sync. Sync time and
     /// RSS after sync are the median of the rounds: one sync of 50,000 objects varied from
-    /// 0.7x to 1.6x of client-go's between runs, with the server's list time.
-    #[arg(long, default_value_t = 3)]
+    /// 0.7x to 1.6x of client-go's between runs, with the server's list time. The default,
+    /// one round per library, puts every library in every place of the order once; with
+    /// fewer, some library never runs first (with three, client-go never did).
+    #[arg(long, default_value_t = library::INFORMER.len())]
     pub sync_rounds: usize,
     /// Requests in flight while creating and updating.
     #[arg(long, default_value_t = 16)]

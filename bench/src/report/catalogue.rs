@@ -110,9 +110,10 @@ pub const SECTIONS: &[Section] = &[
                 `WaitForCacheSync` (rate limits off; it polls every 100 ms, client-go's \
                 `syncedPollPeriod`, so client-go's sync times fall on 100 ms steps). Sync time runs from \
                 process start (client construction included) to a synced cache; RSS is the process's \
-                (`VmRSS`, peak `VmHWM`). Each library syncs in three rounds, each round starting with the \
-                next library (the first process after the creates meets a busier server, and one sync's \
-                time follows the server's list time), and its sync time and RSS after sync are the median \
+                (`VmRSS`, peak `VmHWM`). Each library syncs in four rounds, one per library, each round starting with the \
+                next library, so that every library takes every place in the order once (the first \
+                process after the creates meets a busier server, and one sync's time follows the \
+                server's list time), and its sync time and RSS after sync are the median \
                 of its rounds (listed under the table). In the first round the orchestrator then sends \
                 10,000 merge patches (16 in flight, with the harness's plain HTTP client) and times until \
                 the library's handler has seen all of them; the update rate is bound by the API server on \
