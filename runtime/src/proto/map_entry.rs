@@ -104,4 +104,21 @@ mod tests {
             .expect_err("a varint value");
         assert_eq!(error.path(), "data.entry.value");
     }
+
+    /// String entries are decoded in place: in any order, a repeated key's last value wins
+    /// (as in JSON), and an entry that fails leaves no trace in the map.
+    #[test]
+    fn string_entries_in_any_order_keep_the_map_sorted_and_the_last_value() {
+        let mut labels = None;
+        for (key, value) in [("b", "1"), ("d", "2"), ("a", "3"), ("d", "4"), ("c", "5")] {
+            let entry = len(1, &[len(1, key.as_bytes()), len(2, value.as_bytes())].concat());
+            merge_string_entry(&mut labels, &field(&entry), "labels").expect("string entry");
+        }
+        let broken = len(1, &[len(1, b"e"), vec![2 << 3, 1]].concat());
+        let error = merge_string_entry(&mut labels, &field(&broken), "labels").expect_err("a varint value");
+        assert_eq!(error.path(), "labels.entry.value");
+        let labels = labels.expect("map");
+        let entries: Vec<(&str, &str)> = labels.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect();
+        assert_eq!(entries, [("a", "3"), ("b", "1"), ("c", "5"), ("d", "4")]);
+    }
 }
