@@ -110,8 +110,9 @@ pub const SECTIONS: &[Section] = &[
                 `WaitForCacheSync` (rate limits off; it polls every 100 ms, client-go's \
                 `syncedPollPeriod`, so client-go's sync times fall on 100 ms steps). Sync time runs from \
                 process start (client construction included) to a synced cache; RSS is the process's \
-                (`VmRSS`, peak `VmHWM`). Each library syncs in four rounds, one per library, each round starting with the \
-                next library, so that every library takes every place in the order once (the first \
+                (`VmRSS`, peak `VmHWM`). Each library syncs in four rounds, one per library, each \
+                round starting with the next library, so that every library takes every place in the \
+                order once (the first \
                 process after the creates meets a busier server, and one sync's time follows the \
                 server's list time), and its sync time and RSS after sync are the median \
                 of its rounds (listed under the table). In the first round the orchestrator then sends \

@@ -701,8 +701,8 @@ mod tests {
     }
 
     /// `run_length` reads short keys and lengths inline and the rest through the reader: the
-    /// count is the reader's for keys and lengths of one to three bytes, mixed, and cut at
-    /// every byte.
+    /// count is the reader's for keys and lengths of one to three bytes, mixed, and for the
+    /// run cut at every byte of its first and last 40 and every 97th in between.
     #[test]
     fn run_length_counts_as_the_reader_does_for_any_key_and_length_size() {
         fn encode_varint(mut value: u64, out: &mut Vec<u8>) {
