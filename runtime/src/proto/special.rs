@@ -145,8 +145,8 @@ pub fn json(field: &Field<'_>, name: &'static str) -> Result<serde_json::Value, 
 /// A `FieldsV1`: its JSON text.
 pub fn fields_v1(field: &Field<'_>, name: &'static str) -> Result<FieldsV1, DecodeError> {
     let bytes = raw(field, name, "FieldsV1")?;
-    // Checked as strings are (ASCII first); only text that is not ASCII gets `from_utf8`'s error.
-    let text = utf8(bytes).map_or_else(|| std::str::from_utf8(bytes), Ok).map_err(|error| {
+    // Checked as strings are: ASCII first.
+    let text = utf8(bytes).map_err(|error| {
         DecodeError::new(DecodeErrorKind::InvalidJson(error.to_string())).within("FieldsV1").within(name)
     })?;
     FieldsV1::from_json(text).map_err(|error| json_error(error, "FieldsV1", name))
