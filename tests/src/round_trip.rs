@@ -1,5 +1,6 @@
 //! Objects from the server survive decoding into the generated types and encoding back.
 
+use kubegen_runtime::{Resource, proto};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -14,6 +15,17 @@ pub fn assert_round_trip<K: DeserializeOwned + Serialize>(raw: &Value) {
     if let Some(difference) = first_difference("", &normalize(raw.clone()), &normalize(encoded)) {
         panic!("{} does not round-trip: {difference}", std::any::type_name::<K>());
     }
+}
+
+/// `object` encoded as a protobuf request body and decoded back. Panics, naming the type,
+/// when it has no encoder, when the envelope names another type, or when the body does not
+/// decode.
+pub fn through_protobuf<K: Resource>(object: &K) -> K {
+    let what = std::any::type_name::<K>();
+    let body = object.to_protobuf().unwrap_or_else(|| panic!("{what} has a protobuf encoder"));
+    let envelope = proto::decode_envelope(&body).unwrap_or_else(|e| panic!("{what}: envelope: {e}"));
+    assert_eq!((&*envelope.api_version, &*envelope.kind), (K::API_VERSION, K::KIND), "{what}: envelope type");
+    K::from_protobuf(envelope.raw).unwrap_or_else(|e| panic!("{what}: decoding the encoded body: {e}"))
 }
 
 fn normalize(value: Value) -> Value {

@@ -10,7 +10,8 @@ use std::time::Duration;
 use futures::StreamExt;
 use kubegen_api::core_v1::{ConfigMap, Pod};
 use kubegen_runtime::proto::{self, FrameDecoder, ObjectHead, RawList};
-use kubegen_runtime::{ListMeta, Object, ObjectMeta, Status};
+use kubegen_runtime::{ListMeta, Object, ObjectMeta, Resource, Status};
+use kubegen_tests::round_trip::through_protobuf;
 use kubegen_tests::{ControlPlane, Http};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
@@ -72,11 +73,8 @@ async fn setup(http: &Http, count: usize) -> String {
 /// What decoded from protobuf, however mangled its body was, encodes back to itself: in
 /// protobuf (the generated encoder agrees with the decoder on every value the decoder can
 /// produce) and in JSON.
-fn assert_round_trips<K: Object + PartialEq + Debug>(object: &K) {
-    let body = object.to_protobuf().expect("a built-in type has an encoder");
-    let unknown = proto::decode_envelope(&body).expect("its own envelope");
-    let again = K::from_protobuf(unknown.raw).expect("its own protobuf decodes");
-    assert_eq!(&again, object, "protobuf round trip");
+fn assert_round_trips<K: Resource + PartialEq + Debug>(object: &K) {
+    assert_eq!(&through_protobuf(object), object, "protobuf round trip");
     let json = serde_json::to_vec(object).expect("JSON");
     let again: K = serde_json::from_slice(&json).expect("its own JSON decodes");
     assert_eq!(&again, object, "JSON round trip");
@@ -224,10 +222,7 @@ async fn object_list_and_status_decode_as_their_json() {
 /// the JSON decoded.
 fn json_then_protobuf(body: &[u8]) -> usize {
     let Ok(pod) = serde_json::from_slice::<Pod>(body) else { return 0 };
-    let encoded = pod.to_protobuf().expect("a built-in type has an encoder");
-    let unknown = proto::decode_envelope(&encoded).expect("its own envelope");
-    let once = Pod::from_protobuf(unknown.raw).expect("a Pod from JSON encodes to protobuf that decodes");
-    assert_round_trips(&once);
+    assert_round_trips(&through_protobuf(&pod));
     1
 }
 

@@ -38,6 +38,7 @@ use kubegen_runtime::resource::verbs;
 use kubegen_runtime::{Api, Client, Object, Resource, proto};
 use kubegen_test_crds::cert_manager_io_v1::Certificate;
 use kubegen_tests::ControlPlane;
+use kubegen_tests::round_trip::through_protobuf;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -95,7 +96,7 @@ where
     assert_eq!(from_json.items.len(), from_protobuf.items.len(), "{what}: list lengths");
     for (a, b) in from_json.items.iter().zip(&from_protobuf.items) {
         assert_same(what, a, b);
-        assert_same(&format!("{what} encoded and decoded again"), a, &round_trip(a));
+        assert_same(&format!("{what} encoded and decoded again"), a, &through_protobuf(a));
     }
     assert_eq!(from_json.metadata.resource_version, from_protobuf.metadata.resource_version);
     for item in &from_json.items {
@@ -122,15 +123,6 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("{what} {name}: changed between every pair of reads, ten times");
-}
-
-/// `object` encoded as a protobuf request body and decoded back.
-fn round_trip<K: Resource>(object: &K) -> K {
-    let what = std::any::type_name::<K>();
-    let body = object.to_protobuf().unwrap_or_else(|| panic!("{what} has a protobuf encoder"));
-    let envelope = proto::decode_envelope(&body).unwrap_or_else(|e| panic!("{what}: envelope: {e}"));
-    assert_eq!((&*envelope.api_version, &*envelope.kind), (K::API_VERSION, K::KIND), "{what}: envelope type");
-    K::from_protobuf(envelope.raw).unwrap_or_else(|e| panic!("{what}: decoding the encoded body: {e}"))
 }
 
 /// Objects of many kinds in `ns` (and a few cluster-scoped ones named after it), written as
