@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use kubegen_api::SharedInformerFactory;
 use kubegen_api::core_v1::ConfigMap;
-use kubegen_runtime::cache::{DeletedObject, EventHandler, FactoryOptions, ReflectorOptions, SharedIndexInformer};
+use kubegen_runtime::cache::{
+    DeletedObject, EventHandler, FactoryOptions, Paging, ReflectorOptions, SharedIndexInformer,
+};
 use kubegen_runtime::client::params::{DeleteParams, ListParams, PostParams};
 use kubegen_runtime::config::Config;
 use kubegen_runtime::{Api, Client, ObjectMeta, StringMap};
@@ -260,7 +262,8 @@ async fn pipelined_pages_sync_and_relist_to_the_servers_state() {
     let written = Written::default();
     create_many(&api, (0..500).map(|i| format!("cm-{i:04}")).collect(), &written).await;
 
-    let reflector = ReflectorOptions { page_size: 37, list_pages_in_flight: 4, ..ReflectorOptions::default() };
+    let reflector =
+        ReflectorOptions { paging: Paging::Pipelined { page_size: 37, in_flight: 4 }, ..ReflectorOptions::default() };
     let (factory, informer) = config_maps_in(client, &ns, reflector);
     let ledger = Ledger::default();
     informer.add_event_handler(ledger.clone());
@@ -277,6 +280,29 @@ async fn pipelined_pages_sync_and_relist_to_the_servers_state() {
     let stats = informer.stats();
     assert!(stats.lists >= 2, "no relist: {stats:?}");
     assert_nothing_invented(&ledger, &written);
+    factory.shutdown().await;
+}
+
+/// The default paging asks the server's release and, on this 1.35 server, lists in pipelined
+/// pages: a consistent read of the newest state.
+#[tokio::test]
+async fn default_paging_pipelines_on_servers_from_1_34() {
+    kubegen_tests::init_tracing();
+    let cp = ControlPlane::start().expect("private control plane");
+    let ns = cp.fresh_namespace("informer-auto-paging").await.expect("namespace");
+    let client = cp.kube_client().expect("client");
+    let version = client.server_version().await.expect("GET /version");
+    assert!(version.at_least(1, 34), "the harness runs 1.34 or newer: {version:?}");
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
+    let written = Written::default();
+    create_many(&api, (0..50).map(|i| format!("cm-{i:02}")).collect(), &written).await;
+
+    let (factory, informer) = config_maps_in(client, &ns, ReflectorOptions::default());
+    factory.start();
+    factory.wait_for_cache_sync().await.expect("syncs");
+    let stats = informer.stats();
+    assert_eq!((stats.lists, stats.pipelined_lists), (1, 1), "{stats:?}");
+    assert_eq!(cache_state(&informer), server_state(&api).await, "a consistent read: the newest state");
     factory.shutdown().await;
 }
 

@@ -23,15 +23,15 @@ const CHILD_TIMEOUT: Duration = Duration::from_secs(600);
 pub enum RustLibrary {
     /// `kubegen-runtime` + `kubegen-api`.
     Kubegen,
-    /// kubegen's informer with pipelined list pages (the informer workload only).
-    KubegenPipelined,
+    /// kubegen's informer with `Paging::SEQUENTIAL` (the informer workload only).
+    KubegenSequential,
     /// `kube` + `k8s-openapi`.
     KubeRs,
 }
 
-/// The error of a workload other than the informer's asked of [`RustLibrary::KubegenPipelined`].
+/// The error of a workload other than the informer's asked of [`RustLibrary::KubegenSequential`].
 fn informer_only() -> anyhow::Error {
-    anyhow::anyhow!("kubegen-pipelined runs the informer workload only")
+    anyhow::anyhow!("kubegen-sequential runs the informer workload only")
 }
 
 /// Runs one library's informer measurement.
@@ -40,7 +40,7 @@ pub async fn informer(library: RustLibrary, params: InformerParams) -> anyhow::R
     let measured = async {
         match library {
             RustLibrary::Kubegen => kubegen::informer(&probe, None).await,
-            RustLibrary::KubegenPipelined => kubegen::informer(&probe, Some(kubegen::pipelined_pages())).await,
+            RustLibrary::KubegenSequential => kubegen::informer(&probe, Some(kubegen::sequential_pages())).await,
             RustLibrary::KubeRs => kube_rs::informer(&probe).await,
         }
     };
@@ -60,7 +60,7 @@ pub async fn controller(library: RustLibrary, params: ControllerParams) -> anyho
     let measured = async {
         match library {
             RustLibrary::Kubegen => kubegen::controller(&tally).await,
-            RustLibrary::KubegenPipelined => Err(informer_only()),
+            RustLibrary::KubegenSequential => Err(informer_only()),
             RustLibrary::KubeRs => kube_rs::controller(&tally).await,
         }
     };
@@ -79,7 +79,7 @@ pub async fn requests(library: RustLibrary, params: RequestParams) -> anyhow::Re
     let measured = async {
         match library {
             RustLibrary::Kubegen => kubegen::requests(&params).await,
-            RustLibrary::KubegenPipelined => Err(informer_only()),
+            RustLibrary::KubegenSequential => Err(informer_only()),
             RustLibrary::KubeRs => kube_rs::requests(&params).await,
         }
     };
@@ -102,7 +102,7 @@ pub async fn streams(library: RustLibrary, params: StreamParams) -> anyhow::Resu
     let measured = async {
         match library {
             RustLibrary::Kubegen => kubegen::streams(&params).await,
-            RustLibrary::KubegenPipelined => Err(informer_only()),
+            RustLibrary::KubegenSequential => Err(informer_only()),
             RustLibrary::KubeRs => kube_rs::streams(&params).await,
         }
     };

@@ -1,7 +1,7 @@
 //! kubegen's side of the cluster workloads.
 //!
 //! - [`informer`]: a `SharedInformerFactory` (namespaced, no resync, default options, or the
-//!   reflector's [`pipelined_pages`] in the `kubegen, pipelined pages` slot) with a
+//!   reflector's [`sequential_pages`] in the `kubegen, watch-cache list` slot) with a
 //!   ConfigMap informer whose `on_update` handler reports to the [`Probe`]. The contract of
 //!   the slot: build the informer from `probe.params()`, call `probe.on_update(<bench-rev>)`
 //!   from the handler, `probe.synced(<objects in the store>)` after the cache sync, then await
@@ -22,7 +22,7 @@ use anyhow::{Context as _, bail};
 use kubegen_api::core_v1::{ConfigMap, Pod};
 use kubegen_runtime::cache::factory::SharedInformerFactory;
 use kubegen_runtime::cache::handler::HandlerFns;
-use kubegen_runtime::cache::reflector::ReflectorOptions;
+use kubegen_runtime::cache::reflector::{Paging, ReflectorOptions};
 use kubegen_runtime::client::AttachParams;
 use kubegen_runtime::client::params::ListParams;
 use kubegen_runtime::config::{Config, Kubeconfig, KubeconfigOptions};
@@ -36,10 +36,11 @@ use super::requests::{self, PAGE, RequestFigures, RequestParams};
 use super::streams::{self, StreamFigures, StreamParams};
 use super::tally::Tally;
 
-/// The reflector options of the `kubegen, pipelined pages` slot: pages of 10,000, three
-/// asked for at once (the next as soon as the previous page's continue token arrives).
-pub fn pipelined_pages() -> ReflectorOptions {
-    ReflectorOptions { page_size: 10_000, list_pages_in_flight: 3, ..ReflectorOptions::default() }
+/// The reflector options of the `kubegen, watch-cache list` slot: what the default paging
+/// does on servers before 1.34, one list at resourceVersion=0 that the watch cache answers
+/// whole (the default before `Paging::Auto`).
+pub fn sequential_pages() -> ReflectorOptions {
+    ReflectorOptions { paging: Paging::SEQUENTIAL, ..ReflectorOptions::default() }
 }
 
 /// kubegen's informer: sync time, peak RSS, updates reaching a handler; with `reflector`

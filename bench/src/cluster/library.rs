@@ -10,16 +10,16 @@ use tokio::process::Command;
 
 use super::child::RustLibrary;
 
-/// The results' name of [`Library::KubegenPipelined`].
-pub const PIPELINED: &str = "kubegen, pipelined pages";
+/// The results' name of [`Library::KubegenSequential`].
+pub const SEQUENTIAL: &str = "kubegen, watch-cache list";
 
 /// A library under test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Library {
     /// kubegen.
     Kubegen,
-    /// kubegen's informer with pipelined list pages ([`super::kubegen::pipelined_pages`]).
-    KubegenPipelined,
+    /// kubegen's informer listing as older servers need ([`super::kubegen::sequential_pages`]).
+    KubegenSequential,
     /// kube-rs.
     KubeRs,
     /// client-go.
@@ -29,8 +29,8 @@ pub enum Library {
 /// In the order of the report's columns.
 pub const ALL: [Library; 3] = [Library::Kubegen, Library::KubeRs, Library::ClientGo];
 
-/// The informer workload's: [`ALL`] and kubegen with pipelined list pages.
-pub const INFORMER: [Library; 4] = [Library::Kubegen, Library::KubegenPipelined, Library::KubeRs, Library::ClientGo];
+/// The informer workload's: [`ALL`] and kubegen listing as older servers need.
+pub const INFORMER: [Library; 4] = [Library::Kubegen, Library::KubegenSequential, Library::KubeRs, Library::ClientGo];
 
 /// `libraries` in the order round `round` runs them: each round starts with the next one, so
 /// that the first process after a change on the server (creates, another workload) is not
@@ -58,7 +58,7 @@ impl Library {
     pub fn name(self) -> &'static str {
         match self {
             Library::Kubegen => "kubegen",
-            Library::KubegenPipelined => PIPELINED,
+            Library::KubegenSequential => SEQUENTIAL,
             Library::KubeRs => "kube-rs",
             Library::ClientGo => "client-go",
         }
@@ -78,7 +78,7 @@ impl Library {
             };
             let library = match library {
                 RustLibrary::Kubegen => "kubegen",
-                RustLibrary::KubegenPipelined => "kubegen-pipelined",
+                RustLibrary::KubegenSequential => "kubegen-sequential",
                 RustLibrary::KubeRs => "kube-rs",
             };
             command.args([subcommand, "--library", library]);
@@ -86,7 +86,7 @@ impl Library {
         };
         let mut command = match self {
             Library::Kubegen => rust(RustLibrary::Kubegen)?,
-            Library::KubegenPipelined => rust(RustLibrary::KubegenPipelined)?,
+            Library::KubegenSequential => rust(RustLibrary::KubegenSequential)?,
             Library::KubeRs => rust(RustLibrary::KubeRs)?,
             Library::ClientGo => {
                 let mut command = Command::new(go_bin);

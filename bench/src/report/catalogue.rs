@@ -101,11 +101,12 @@ pub const SECTIONS: &[Section] = &[
         about: "A kube-apiserver + etcd from the repository's harness (`kubegen_tests::ControlPlane`, default \
                 flags) with 10,000 ConfigMaps in one namespace, then (second round) 50,000. Each library runs in a fresh process: \
                 kubegen with a namespaced `SharedInformerFactory` ConfigMap informer and default options \
-                (first list at resourceVersion=0, which the watch cache answers whole), and again as \
-                `kubegen, pipelined pages` (`ReflectorOptions { page_size: 10_000, list_pages_in_flight: 3 }`: \
-                a consistent paged list whose next page is asked for as soon as the previous page's \
-                continue token arrives, before its items, so the server encodes up to three pages at \
-                once), kube-rs with kube-runtime's `reflector` over `watcher` (default config: paged initial list of \
+                (`Paging::Auto`, which on this 1.35 server is `Paging::PIPELINED`: a consistent list in \
+                pages of 10,000 whose next page is asked for as soon as the previous page's continue \
+                token arrives, before its items, so the server encodes up to three pages at once), and \
+                again as `kubegen, watch-cache list` (`Paging::SEQUENTIAL`, what the default does on \
+                servers before 1.34: the first list at resourceVersion=0, which the watch cache answers \
+                whole, on one goroutine), kube-rs with kube-runtime's `reflector` over `watcher` (default config: paged initial list of \
                 500, then watch), client-go with a `SharedInformerFactory` ConfigMap informer and \
                 `WaitForCacheSync` (rate limits off; it polls every 100 ms, client-go's \
                 `syncedPollPeriod`, so client-go's sync times fall on 100 ms steps). Sync time runs from \

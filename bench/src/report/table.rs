@@ -7,7 +7,7 @@ use super::format;
 use crate::results::{Better, Record};
 
 /// The libraries whose columns come first, in this order; others follow by name.
-const ORDER: &[&str] = &["kubegen", "kubegen, pipelined pages", "kube-rs", "client-go"];
+const ORDER: &[&str] = &["kubegen", "kubegen, watch-cache list", "kube-rs", "client-go"];
 /// The library the ratios are about.
 const SUBJECT: &str = "kubegen";
 /// kubegen with other options (`kubegen, <what>`): a column, and ratios of its own to every

@@ -9,7 +9,7 @@ use futures::stream::BoxStream;
 use tokio::sync::oneshot;
 
 use crate::client::params::{ListParams, WatchParams};
-use crate::client::{Api, Error, ObjectList};
+use crate::client::{Api, Error, ObjectList, ServerVersion};
 use crate::resource::{Object, verbs};
 use crate::watch::WatchEvent;
 
@@ -50,6 +50,12 @@ pub trait ListerWatcher<K>: Send + Sync + 'static {
 
     /// What is listed, for logs and errors: `pods in namespace "web"`, `nodes`.
     fn describe(&self) -> String;
+
+    /// The API server's release, for [`Paging::Auto`](super::reflector::Paging::Auto); `None`
+    /// when unknown (the default), which pages as older servers need.
+    fn server_version(&self) -> BoxFuture<'static, Option<ServerVersion>> {
+        Box::pin(async { None })
+    }
 }
 
 /// Changes the selectors of an informer's lists and watches (client-go's
@@ -126,5 +132,17 @@ impl<K: Object + verbs::List + verbs::Watch> ListerWatcher<K> for ApiListerWatch
             Some(namespace) => format!("{resource} in namespace {namespace:?}"),
             None => resource,
         }
+    }
+
+    fn server_version(&self) -> BoxFuture<'static, Option<ServerVersion>> {
+        let client = self.api.client().clone();
+        let what = self.describe();
+        Box::pin(async move {
+            client
+                .cached_server_version()
+                .await
+                .inspect_err(|error| tracing::debug!("{what}: the server's release is unknown: {error}"))
+                .ok()
+        })
     }
 }

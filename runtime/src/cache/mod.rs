@@ -49,7 +49,7 @@ pub use index::{IndexFn, Indexers, NAMESPACE_INDEX, index_fn};
 pub use key::object_key;
 pub use lister::{Lister, NamespaceLister};
 pub use listwatch::{ApiListerWatcher, ListerWatcher, TweakListParams};
-pub use reflector::{Reflector, ReflectorOptions, ReflectorSink, Transform};
+pub use reflector::{Paging, Reflector, ReflectorOptions, ReflectorSink, Transform};
 pub use selector::LabelSelector;
 pub use shared_informer::{HandlerRegistration, InformerOptions, SharedIndexInformer, SyncError, SyncState};
 pub use stats::InformerStats;

@@ -11,6 +11,8 @@ use super::reflector::ReflectorEvent;
 pub struct InformerStats {
     /// Lists that completed (the first one and every relist).
     pub lists: u64,
+    /// Of those, lists whose pages were pipelined (`Paging`).
+    pub pipelined_lists: u64,
     /// Times the last resourceVersion was gone (410 Gone or Expired) and a relist followed.
     pub expired: u64,
     /// List or watch requests that failed (each followed by a backoff).
@@ -25,6 +27,7 @@ pub struct InformerStats {
 #[derive(Debug, Default)]
 pub(crate) struct StatCounters {
     lists: AtomicU64,
+    pipelined_lists: AtomicU64,
     expired: AtomicU64,
     failures: AtomicU64,
     watches: AtomicU64,
@@ -35,7 +38,12 @@ impl StatCounters {
     /// Counts what a reflector reports.
     pub(crate) fn record(&self, event: &ReflectorEvent<'_>) {
         let (counter, by) = match event {
-            ReflectorEvent::Listed { .. } => (&self.lists, 1),
+            ReflectorEvent::Listed { pipelined, .. } => {
+                if *pipelined {
+                    self.pipelined_lists.fetch_add(1, Ordering::Relaxed);
+                }
+                (&self.lists, 1)
+            }
             ReflectorEvent::Expired { .. } => (&self.expired, 1),
             ReflectorEvent::Failed { .. } => (&self.failures, 1),
             ReflectorEvent::WatchStarted { .. } => (&self.watches, 1),
@@ -48,6 +56,7 @@ impl StatCounters {
     pub(crate) fn snapshot(&self) -> InformerStats {
         InformerStats {
             lists: self.lists.load(Ordering::Relaxed),
+            pipelined_lists: self.pipelined_lists.load(Ordering::Relaxed),
             expired: self.expired.load(Ordering::Relaxed),
             failures: self.failures.load(Ordering::Relaxed),
             watches: self.watches.load(Ordering::Relaxed),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::listwatch::{EventStream, ListerWatcher};
 use crate::client::params::{ListParams, WatchParams};
-use crate::client::{ApiError, Error, ObjectList};
+use crate::client::{ApiError, Error, ObjectList, ServerVersion};
 use crate::resource::Object;
 use crate::types::{ListMeta, ObjectMeta, Status};
 use crate::watch::{Bookmark, WatchEvent};
@@ -120,6 +120,8 @@ struct Script {
     calls: Vec<(Call, tokio::time::Instant)>,
     /// When set, list pages announce their continue token at once and end this much later.
     page_time: Option<std::time::Duration>,
+    /// The server's release, if known.
+    server_version: Option<ServerVersion>,
 }
 
 /// A `ListerWatcher` replaying canned responses; when the script runs out, lists fail and
@@ -144,6 +146,13 @@ impl Scripted {
     /// a protobuf list's metadata arrives before its items.
     pub fn page_time(&self, time: std::time::Duration) -> &Self {
         self.script.lock().expect("lock").page_time = Some(time);
+        self
+    }
+
+    /// Makes the server report release `major.minor`.
+    pub fn server_version(&self, major: &str, minor: &str) -> &Self {
+        let version = ServerVersion { major: major.to_owned(), minor: minor.to_owned(), ..ServerVersion::default() };
+        self.script.lock().expect("lock").server_version = Some(version);
         self
     }
 
@@ -226,5 +235,10 @@ impl ListerWatcher<Thing> for Scripted {
 
     fn describe(&self) -> String {
         "things".to_owned()
+    }
+
+    fn server_version(&self) -> BoxFuture<'static, Option<ServerVersion>> {
+        let version = self.script.lock().expect("lock").server_version.clone();
+        Box::pin(async move { version })
     }
 }

@@ -19,6 +19,7 @@ mod remote;
 mod request;
 pub mod segment;
 mod server_name;
+mod server_version;
 mod subresources;
 mod tls;
 
@@ -43,6 +44,7 @@ pub use remote::{
     MAX_PORTS, Output, PortForwarder, PortStream, TerminalResizer, TerminalSize,
 };
 pub use request::{Request, RequestKind};
+pub use server_version::ServerVersion;
 pub use subresources::{Deleted, LogParams};
 pub(crate) use tls::INSECURE_WITH_CA;
 
@@ -76,6 +78,8 @@ struct Inner {
     upgrade_http: remote::UpgradeHttp,
     /// Where request measurements go, if anywhere.
     metrics: Option<Arc<dyn ClientMetrics>>,
+    /// The server's release, once asked (`Client::cached_server_version`).
+    server_version: tokio::sync::OnceCell<ServerVersion>,
 }
 
 /// The HTTP client, rebuilt when an exec plugin hands out a new client certificate.
@@ -151,6 +155,7 @@ impl Client {
                 limiter,
                 upgrade_http: remote::UpgradeHttp::default(),
                 metrics,
+                server_version: tokio::sync::OnceCell::new(),
             }),
         })
     }
