@@ -79,6 +79,10 @@ pub enum Paging {
     /// cache answers every page of a consistent list; [`Paging::SEQUENTIAL`] on older servers
     /// (which would read the pages from etcd) and when the release is unknown. The release is
     /// asked once per client (`GET /version`). The default.
+    ///
+    /// Where a resource's watch cache is off (`--watch-cache=false`, or a size of 0 in
+    /// `--watch-cache-sizes`), every page comes from etcd and the server holds 10,000
+    /// objects at once for each; for large objects there, choose [`Paging::SEQUENTIAL`].
     Auto,
     /// Pages of `page_size` objects, one at a time, as client-go's reflector lists. The first
     /// list is at `resourceVersion=0`, which the watch cache answers whole, ignoring the page
