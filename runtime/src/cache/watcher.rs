@@ -35,7 +35,7 @@ use crate::resource::{Object, verbs};
 pub struct WatcherConfig {
     /// Label and field selectors (only `label_selector` and `field_selector` are used).
     pub selectors: ListParams,
-    /// Page size, streaming lists, watch timeouts, backoff.
+    /// Paging, streaming lists, watch timeouts, backoff.
     pub reflector: ReflectorOptions,
 }
 
