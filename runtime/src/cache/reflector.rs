@@ -368,14 +368,14 @@ impl<K: Object, S: ReflectorSink<K>> Reflector<K, S> {
     /// Lists every page and replaces the sink's content; false if the sink is gone.
     async fn list(&self, state: &mut State) -> Result<bool, Error> {
         let (page_size, in_flight) = self.paging().await;
+        let pipelined = in_flight.is_some();
+        let in_flight = in_flight.unwrap_or(1);
         let mut version = state.list_version();
-        if in_flight.is_some() && version == "0" {
+        if pipelined && version == "0" {
             // resourceVersion=0 is served whole from the watch cache, whatever the limit:
             // there would be no second page to pipeline. List the newest state instead.
             version = String::new();
         }
-        let pipelined = in_flight.is_some();
-        let in_flight = in_flight.unwrap_or(1);
         loop {
             let mut first = ListParams { limit: Some(page_size), ..ListParams::default() };
             if !version.is_empty() {
@@ -428,7 +428,8 @@ impl<K: Object, S: ReflectorSink<K>> Reflector<K, S> {
             paging => paging,
         };
         match paging {
-            Paging::Pipelined { page_size, in_flight } => (page_size, Some(in_flight.max(1))),
+            // `list_pages` takes at least one page in flight.
+            Paging::Pipelined { page_size, in_flight } => (page_size, Some(in_flight)),
             Paging::Sequential { page_size } => (page_size, None),
             // `for_server` never answers `Auto`.
             Paging::Auto => (Paging::SEQUENTIAL_PAGE_SIZE, None),
