@@ -62,7 +62,7 @@ pub struct FactoryOptions {
     /// Drop `metadata.managedFields` before caching (often half of an object's metadata).
     pub strip_managed_fields: bool,
     /// Each reflector on a thread of its own ([`InformerOptions::reflector_thread`]; default
-    /// on).
+    /// off).
     pub reflector_thread: bool,
 }
 
@@ -74,7 +74,7 @@ impl Default for FactoryOptions {
             tweak: None,
             reflector: ReflectorOptions::default(),
             strip_managed_fields: false,
-            reflector_thread: true,
+            reflector_thread: false,
         }
     }
 }

@@ -15,7 +15,8 @@
 //! - [`lister`] and [`selector`]: typed reads of the cache, by namespace, label or index.
 //! - [`factory`]: one informer per type, started and synced together.
 //! - [`listwatch`], [`key`], [`delta`], [`backoff`]: the pieces they share; `pinned` runs
-//!   an informer's reflector on a thread of its own (one malloc arena for its objects).
+//!   an informer's reflector on a thread of its own when asked (one malloc arena for its
+//!   objects).
 
 pub mod backoff;
 pub mod delta;

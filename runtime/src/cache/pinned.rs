@@ -1,13 +1,16 @@
 //! Runs a future on a thread of its own, on the current tokio runtime: what an informer's
-//! reflector runs on, so that every object it decodes is allocated by one thread.
+//! reflector runs on when `InformerOptions::reflector_thread` asks for it (off by default), so
+//! that every object it decodes is allocated by one thread.
 //!
 //! Why: glibc's malloc gives each thread an arena and frees memory into the arena it came
 //! from. A reflector spawned as a task moves between the runtime's workers, so the objects of
 //! the first list come from one worker's arena and their replacements, under churn, from
 //! another's; the freed versions leave holes the other arena never reuses, and a cache of
-//! 10,000 ConfigMaps grew by about 10 MB over 10,000 updates (bench/'s controller workload).
-//! Polled on one thread, the reflector allocates each new version where the old ones were
-//! freed.
+//! 10,000 ConfigMaps grew by about 10 MB over 10,000 updates (bench/'s controller workload,
+//! commit 463adbe). Polled on one thread, the reflector allocates each new version where the
+//! old ones were freed. Since the controller's enqueue runs on the informer's consumer, that
+//! workload no longer grows without the thread, and the thread's wake-ups cost more CPU per
+//! event than the task, so it became opt-in.
 //!
 //! The future runs under [`Handle::block_on`] on a plain thread: timers, I/O and the tasks it
 //! spawns (the HTTP client's connections) stay with the runtime and its workers, so nothing

@@ -2,10 +2,9 @@
 //!
 //! Three kinds of tasks run once started: the reflector (list and watch into the
 //! [`DeltaFifo`]), the consumer (pops items, applies them to the [`Store`], hands
-//! notifications to the [`Processor`]) and, with resync periods, a resync timer; on a
-//! multi-threaded runtime the reflector is polled on a thread of its own, so that the objects
-//! of one cache come from one malloc arena (see `pinned`). Handlers run
-//! on the process's handler threads (synchronous ones) or on tokio tasks (async ones), each
+//! notifications to the [`Processor`]) and, with resync periods, a resync timer; with
+//! [`InformerOptions::reflector_thread`] the reflector is polled on a thread of its own (see
+//! `pinned`). Handlers run on the process's handler threads (synchronous ones) or on tokio tasks (async ones), each
 //! with its own queue; subscribers poll a stream with its own buffer (see
 //! [`listener`](super::listener)).
 //!
@@ -153,11 +152,17 @@ pub struct InformerOptions<K> {
     /// How long shutdown waits for handlers that are in the middle of a notification.
     pub shutdown_grace: Duration,
     /// On a multi-threaded runtime, poll the reflector (which decodes every object) on a
-    /// thread of its own rather than as a task that moves between workers (default: on).
-    /// With glibc's per-thread malloc arenas, a cache under churn then reuses the memory of
-    /// the versions it drops instead of growing in another arena (bench/'s controller
-    /// workload: 10,000 ConfigMaps updated once, peak RSS 44-47 MB rather than 45-54 MB), at
-    /// the cost of a thread wake-up per watch event (10-25 µs of CPU there).
+    /// thread of its own rather than as a task on the runtime's workers (default: off).
+    ///
+    /// With glibc's per-thread malloc arenas, a reflector task that moves between workers can
+    /// decode the replacements of a churning cache in another arena than the one the old
+    /// versions were freed into, and the cache grows; on its own thread it allocates in one
+    /// arena. The price is two more thread wake-ups per watch event (the thread is woken by
+    /// the connection's task and wakes the consumer task in turn). Off by default since the
+    /// trade stopped paying: bench/'s controller workload (10,000 ConfigMaps, 40,000 updates)
+    /// peaks at 38.2-38.4 MB without the thread against 39.5-39.7 MB with it, and spends
+    /// 54 µs of CPU per watch event without it against 77 µs with it (1.0 against 2.5 context
+    /// switches). Turn it on if a busy runtime makes an informer's memory grow under churn.
     pub reflector_thread: bool,
 }
 
@@ -169,7 +174,7 @@ impl<K> Default for InformerOptions<K> {
             indexers: Indexers::default(),
             default_resync: Duration::ZERO,
             shutdown_grace: Duration::from_secs(5),
-            reflector_thread: true,
+            reflector_thread: false,
         }
     }
 }
@@ -432,8 +437,8 @@ impl<K: Object> SharedIndexInformer<K> {
     }
 
     /// Starts the reflector, the consumer and the resync timer on the current tokio runtime
-    /// (on a multi-threaded runtime, the reflector is polled on a thread of its own unless
-    /// [`InformerOptions::reflector_thread`] is off). Starting twice does nothing.
+    /// (with [`InformerOptions::reflector_thread`] on a multi-threaded runtime, the reflector
+    /// is polled on a thread of its own). Starting twice does nothing.
     pub fn start(&self) {
         if self.inner.started.swap(true, Ordering::AcqRel) {
             return;
@@ -447,8 +452,10 @@ impl<K: Object> SharedIndexInformer<K> {
             Reflector::new(self.inner.lister_watcher.clone(), self.inner.fifo.clone(), options.reflector.clone())
                 .with_transform(options.transform.clone())
                 .with_observer(observer);
-        // On a thread of its own, so that the objects it decodes come from one malloc arena
-        // (see `pinned`).
+        // On a thread of its own if asked, so that the objects it decodes come from one malloc
+        // arena (see `pinned`); as a task by default, which the connection's task wakes on the
+        // same worker (bench/'s controller workload: 1.0 context switch per watch event rather
+        // than 2.5).
         let run = reflector.run(self.inner.shutdown.clone());
         tasks.push(if options.reflector_thread { spawn_pinned(REFLECTOR_THREAD, run) } else { tokio::spawn(run) });
 
