@@ -16,6 +16,11 @@
 //! kubegen's 10.2 s). An even number of rotated rounds gives both libraries the same mean
 //! position.
 //!
+//! Then the same rounds again with each child under a CPU limit ([`CpuLimit`], 25m by default,
+//! a quarter of what kube-rs's controller spends while keeping up with the server): there the
+//! controller, not the server, sets the pace, as it does for a controller deployed with a small
+//! `resources.limits.cpu`. Those records are the `controller-cpu-limited` section.
+//!
 //! [`tally`]: super::tally
 
 use std::path::PathBuf;
@@ -25,6 +30,7 @@ use anyhow::{Context as _, bail};
 use kubegen_tests::{ControlPlane, Http};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 
+use super::cpu_limit::CpuLimit;
 use super::library::{Library, Workload, rotated};
 use super::{median_records, next_message, seed};
 use crate::fixtures::Manifest;
@@ -33,6 +39,10 @@ use crate::results::{Better, Record};
 
 /// The namespace of the ConfigMaps.
 const NAMESPACE: &str = "bench-controller";
+/// The report section of the rounds without a CPU limit.
+const SECTION: &str = "controller";
+/// The report section of the rounds under a CPU limit.
+const LIMITED_SECTION: &str = "controller-cpu-limited";
 /// The libraries with a controller slot, in the report's order.
 const LIBRARIES: [Library; 2] = [Library::Kubegen, Library::KubeRs];
 
@@ -52,6 +62,10 @@ pub struct ControllerOptions {
     /// Requests in flight while creating and updating.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
+    /// The CPU limit of the limited rounds, in thousandths of a CPU (0 skips them; they are
+    /// skipped with a note where no cgroup can be made).
+    #[arg(long, default_value_t = 25)]
+    pub limited_millicores: u32,
     /// Only these libraries, in this order (repeatable: kubegen, kube-rs; default both, kubegen
     /// first).
     #[arg(long = "library")]
@@ -87,12 +101,32 @@ pub async fn run(fixtures: PathBuf, manifest: &Manifest, options: &ControllerOpt
             })
             .collect::<anyhow::Result<Vec<_>>>()?
     };
+    let mut records = rounds(&plane, &http, &names, &libraries, None, options).await?;
+    if options.limited_millicores > 0 {
+        match CpuLimit::create(options.limited_millicores) {
+            Ok(limit) => records.extend(rounds(&plane, &http, &names, &libraries, Some(&limit), options).await?),
+            Err(error) => eprintln!("controller: skipping the CPU-limited rounds: {error:#}"),
+        }
+    }
+    Ok(records)
+}
+
+/// Every library's controller in each of `options.rounds` rounds, the median of each figure.
+async fn rounds(
+    plane: &ControlPlane,
+    http: &Http,
+    names: &[String],
+    libraries: &[Library],
+    limit: Option<&CpuLimit>,
+    options: &ControllerOptions,
+) -> anyhow::Result<Vec<Record>> {
     let mut rounds = Vec::new();
     for round in 0..options.rounds.max(1) {
-        for library in rotated(&libraries, round) {
-            rounds.push(child(&plane, &http, &names, library, round, options).await.with_context(|| {
+        for library in rotated(libraries, round) {
+            rounds.push(child(plane, http, names, library, round, limit, options).await.with_context(|| {
+                let limited = limit.map(|limit| format!(", CPU limit {}m", limit.millicores())).unwrap_or_default();
                 format!(
-                    "controller workload of {} (round {}); logs: {}",
+                    "controller workload of {} (round {}{limited}); logs: {}",
                     library.name(),
                     round + 1,
                     plane.dir().display()
@@ -109,12 +143,14 @@ async fn child(
     names: &[String],
     library: Library,
     round: usize,
+    limit: Option<&CpuLimit>,
     options: &ControllerOptions,
 ) -> anyhow::Result<Vec<Record>> {
     let name = library.name();
+    let section = if limit.is_some() { LIMITED_SECTION } else { SECTION };
     // Unique per child: an update writing the value an object already has changes nothing, and
     // the controller would wait for an event that never comes.
-    let token = format!("{name}-{}-{round}", std::process::id());
+    let token = format!("{name}-{}-{section}-{round}", std::process::id());
     // The Go binary is never started: client-go has no slot in this workload.
     let mut command = library.command(Workload::Controller, std::path::Path::new("kubegen-bench-go"))?;
     command.arg("--kubeconfig").arg(plane.kubeconfig_path()).args([
@@ -128,6 +164,11 @@ async fn child(
         &token,
     ]);
     let mut child = command.spawn().with_context(|| format!("starting the {name} controller process"))?;
+    if let Some(limit) = limit {
+        // At once: what the child ran before the move is its exec and the start of its runtime.
+        let pid = child.id().context("the controller process's pid")?;
+        limit.add(pid).with_context(|| format!("limiting the {name} controller process to {}m", limit.millicores()))?;
+    }
     let mut lines = BufReader::new(child.stdout.take().context("the child's stdout")?).lines();
     let reconciled = next_message(&mut lines).await?;
     if reconciled.event != "reconciled" {
@@ -146,7 +187,7 @@ async fn child(
         bail!("the {name} controller process failed ({status})");
     }
     eprintln!(
-        "controller: {name}: {reconciled:?}; {} updates reconciled in {:?}; {done:?}",
+        "{section}: {name}: {reconciled:?}; {} updates reconciled in {:?}; {done:?}",
         names.len(),
         delivered - updates_started
     );
@@ -160,7 +201,7 @@ async fn child(
     let switches_per_update = (switches(&done) - switches(&reconciled)) / objects;
     let count = thousands(i64::try_from(names.len()).unwrap_or(i64::MAX));
     let record = |metric: String, unit: &str, value: f64, better: Better| {
-        Record::new("controller", &metric, unit, name, value, better)
+        Record::new(section, &metric, unit, name, value, better)
     };
     let reconciles = |message: &super::protocol::Message| message.reconciles.map_or(0.0, |count| count as f64);
     Ok(vec![

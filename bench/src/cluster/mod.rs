@@ -13,6 +13,7 @@
 pub mod child;
 pub mod controller;
 mod cpu;
+mod cpu_limit;
 mod kube_rs;
 mod kubegen;
 mod library;

@@ -179,4 +179,18 @@ pub const SECTIONS: &[Section] = &[
                 library met the slower server in both runs tried (1.48x throughput with kubegen first, \
                 0.99x with kube-rs first). client-go has no slot here.",
     },
+    Section {
+        id: "controller-cpu-limited",
+        title: "7b. The same controller under a CPU limit of 25m",
+        about: "Section 7's workload, rounds and figures, on the same control plane right after it, with \
+                each library's controller process moved into a cgroup as soon as it started: a CFS quota \
+                of 2.5 ms per 100 ms period, what a container's `resources.limits.cpu: 25m` gets from the \
+                kubelet (`bench/src/cluster/cpu_limit.rs`; cgroup v2 `cpu.max` or v1 `cpu.cfs_quota_us`, \
+                skipped with a note where neither can be written). 25m is a quarter of what kube-rs's \
+                controller spends keeping up with the server's writes in section 7, and half of what \
+                kubegen's does, so here the controller, not the API server, sets the pace of both \
+                phases, as it does for a controller deployed with a small CPU limit, and the wall-clock \
+                throughput is the controller's own. The orchestrator still writes as fast as the server \
+                takes it, so the lag after the last write is how far behind each controller fell.",
+    },
 ];
