@@ -188,9 +188,11 @@ pub const SECTIONS: &[Section] = &[
                 kubelet (`bench/src/cluster/cpu_limit.rs`; cgroup v2 `cpu.max` or v1 `cpu.cfs_quota_us`, \
                 skipped with a note where neither can be written). 25m is a quarter of what kube-rs's \
                 controller spends keeping up with the server's writes in section 7, and half of what \
-                kubegen's does, so here the controller, not the API server, sets the pace of both \
-                phases, as it does for a controller deployed with a small CPU limit, and the wall-clock \
-                throughput is the controller's own. The orchestrator still writes as fast as the server \
-                takes it, so the lag after the last write is how far behind each controller fell.",
+                kubegen's does, so the controller, not the API server, sets the pace of the initial \
+                phase, and of the update phase for a controller that cannot keep up, as for a controller \
+                deployed with a small CPU limit. Throttled, a controller finds several events waiting \
+                when it runs again and spends less CPU per event than in section 7. The orchestrator \
+                still writes as fast as the server takes it, so the lag after the last write is how far \
+                behind each controller fell.",
     },
 ];
