@@ -4,9 +4,9 @@
 //! [`DeltaFifo`]), the consumer (pops items, applies them to the [`Store`], hands
 //! notifications to the [`Processor`]) and, with resync periods, a resync timer; with
 //! [`InformerOptions::reflector_thread`] the reflector is polled on a thread of its own (see
-//! `pinned`). Handlers run on the process's handler threads (synchronous ones) or on tokio tasks (async ones), each
-//! with its own queue; subscribers poll a stream with its own buffer (see
-//! [`listener`](super::listener)).
+//! `pinned`). Handlers run on the process's handler threads (synchronous ones) or on tokio
+//! tasks (async ones), each with its own queue; subscribers poll a stream with its own buffer
+//! (see [`listener`](super::listener)).
 //!
 //! The consumer pops an item (the FIFO's lock is held only to take it out), then applies it
 //! and distributes the notifications under the informer's own processing lock. Adding a
